@@ -1,0 +1,76 @@
+"""Loading the learner's module (or the reference solution) for a step, with one-line errors.
+
+A syntax error, a failing import or a missing function becomes a `LearnerCodeError` whose
+message names the file and the problem in one line; the pytest plugin shows just that line.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any, Callable
+
+from mnistkit import KIT_ROOT
+from mnistkit.steps import Step
+
+
+class LearnerCodeError(Exception):
+    """The learner's file can't be used at all (missing, syntax error, import error, missing function)."""
+
+
+def display_path(path: Path) -> str:
+    """`path` relative to the kit's root when it lies inside it, as a learner would type it."""
+    try:
+        return str(Path(path).resolve().relative_to(KIT_ROOT))
+    except ValueError:
+        return str(path)
+
+
+_loaded: dict[Path, ModuleType] = {}
+
+
+def load_module(path: Path) -> ModuleType:
+    """Import the file at `path` once per process, translating every failure into one line."""
+    path = Path(path).resolve()
+    if path in _loaded:
+        return _loaded[path]
+    shown = display_path(path)
+    if not path.exists():
+        raise LearnerCodeError(f"MISSING FILE: {shown} does not exist; restore it from the kit (git checkout -- {shown})")
+    name = "mnistkit_learner_" + "_".join(path.parts[-3:]).replace(".py", "").replace("-", "_")
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    try:
+        spec.loader.exec_module(module)
+    except SyntaxError as error:
+        raise LearnerCodeError(
+            f"SYNTAX ERROR in {shown}, line {error.lineno}: {error.msg}"
+            + (f": {error.text.strip()}" if error.text else "")
+        ) from None
+    except NotImplementedError:
+        raise  # A stub that raises at import time is still "not started".
+    except Exception as error:  # noqa: BLE001  (any error while importing the learner's file)
+        raise LearnerCodeError(
+            f"IMPORT ERROR: importing {shown} raised {type(error).__name__}: {error}"
+        ) from None
+    sys.modules[name] = module
+    _loaded[path] = module
+    return module
+
+
+def load_function(step: Step, name: str, solutions: bool = False, folder: Path | None = None) -> Callable[..., Any]:
+    """The function `name` of the step's file, from `folder` (default: exercises/ or solutions/)."""
+    path = (folder / step.file) if folder is not None else step.learner_file(solutions)
+    module = load_module(path)
+    function = getattr(module, name, None)
+    if function is None:
+        raise LearnerCodeError(
+            f"MISSING FUNCTION: {display_path(path)} has no function {name}(); "
+            f"step {step.number} needs {', '.join(f + '()' for f in step.functions)} (did you rename or delete it?)"
+        )
+    if not callable(function):
+        raise LearnerCodeError(f"NOT A FUNCTION: {name} in {display_path(path)} is a {type(function).__name__}, not a function")
+    return function
