@@ -21,7 +21,11 @@ class LearnerCodeError(Exception):
 
 
 def display_path(path: Path) -> str:
-    """`path` relative to the kit's root when it lies inside it, as a learner would type it."""
+    """`path` as a learner would type it from the kit's root: `exercises/step1/scaling.py`."""
+    parts = Path(path).resolve().parts
+    for index in range(len(parts) - 1, -1, -1):
+        if parts[index] in ("exercises", "solutions"):
+            return "/".join(parts[index:])
     try:
         return str(Path(path).resolve().relative_to(KIT_ROOT))
     except ValueError:

@@ -144,6 +144,7 @@ def _describe_failure(excinfo: pytest.ExceptionInfo, step: Step | None) -> tuple
 
 
 _outcome_key = pytest.StashKey[dict]()
+_not_started_key = pytest.StashKey[set]()
 
 
 @pytest.hookimpl(wrapper=True)
@@ -154,8 +155,16 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     record["output"] += report.capstdout + report.capstderr
     excinfo = call.excinfo
     if excinfo is not None and not excinfo.errisinstance(pytest.skip.Exception) and record["status"] is None:
-        outcome, message = _describe_failure(excinfo, step_of_path(Path(str(item.path))))
-        report.longrepr = message
+        step = step_of_path(Path(str(item.path)))
+        outcome, message = _describe_failure(excinfo, step)
+        # "Not started" is said once per step in full; later tests of the step just point to it.
+        said = item.config.stash.setdefault(_not_started_key, set())
+        if outcome == NOT_STARTED and step is not None and step.number in said:
+            report.longrepr = f"step {step.number} not started (see the first failure)"
+        else:
+            report.longrepr = message
+        if outcome == NOT_STARTED and step is not None:
+            said.add(step.number)
         record.update(status=outcome, message=message)
     elif report.skipped and record["status"] is None:
         record.update(status=SKIP, message=str(report.longrepr[-1]) if isinstance(report.longrepr, tuple) else "")

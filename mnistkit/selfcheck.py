@@ -1,0 +1,113 @@
+"""Running a step's suite, in a fresh process, against files the caller chooses.
+
+The kit's self-test uses it to check that every suite passes on the reference solution, says
+"not started" on the untouched stub, and tells each known mistake apart (tests/variants/). The
+grader uses the same command line, so what the self-test checks is what the grader runs.
+
+Every run is a new `python -m pytest` process (TensorFlow can't be forked safely), with conftest
+files switched off and the kit's plugin loaded explicitly, so that nothing dropped into a step
+folder changes the outcome.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mnistkit import KIT_ROOT
+from mnistkit.steps import Step
+
+
+def pytest_command(targets: list[Path], report: Path, solutions: bool = False, per_test_timeout: int | None = None) -> list[str]:
+    """The isolated pytest command line: explicit plugin, no conftest, no ini file but our options."""
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        *[str(t) for t in targets],
+        "-p", "mnistkit.plugin",
+        "-p", "pytest_timeout",
+        "--noconftest",
+        "-c", os.devnull,  # Ignore any pytest.ini / pyproject / tox.ini a learner adds.
+        "--rootdir", str(Path(targets[0]).parent),
+        "--import-mode=importlib",
+        "-p", "no:cacheprovider",
+        "-q",
+        "--mnistkit-report", str(report),
+    ]
+    if per_test_timeout:
+        command += ["--timeout", str(per_test_timeout)]
+    if solutions:
+        command.append("--solutions")
+    return command
+
+
+def isolated_env() -> dict[str, str]:
+    """The environment of a step run: no auto-loaded third-party plugins, quiet TensorFlow."""
+    env = dict(os.environ)
+    env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    env["TF_CPP_MIN_LOG_LEVEL"] = "3"
+    env["TF_ENABLE_ONEDNN_OPTS"] = "0"
+    env["MPLBACKEND"] = "Agg"
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    env.pop("PYTHONPATH", None)
+    # The kit itself must be importable even when it is not installed.
+    env["PYTHONPATH"] = str(KIT_ROOT)
+    return env
+
+
+@dataclass
+class SuiteRun:
+    returncode: int
+    tests: list[dict] = field(default_factory=list)
+    stdout: str = ""
+
+    def by_folder(self) -> dict[str, list[dict]]:
+        """Results grouped by the first part of each test's node id (the variant's folder)."""
+        groups: dict[str, list[dict]] = {}
+        for test in self.tests:
+            groups.setdefault(test["nodeid"].split("/")[0], []).append(test)
+        return groups
+
+
+def run_suite(targets: list[Path], solutions: bool = False, timeout: float = 600) -> SuiteRun:
+    with tempfile.TemporaryDirectory() as scratch:
+        report = Path(scratch) / "report.json"
+        completed = subprocess.run(
+            pytest_command(targets, report, solutions),
+            cwd=Path(targets[0]).parent,
+            env=isolated_env(),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+        )
+        tests = json.loads(report.read_text())["tests"] if report.exists() else []
+    return SuiteRun(completed.returncode, tests, completed.stdout + completed.stderr)
+
+
+def variant_expectation(path: Path) -> str:
+    """The EXPECT line of a variant file: 'pass', or a fragment a failure message must contain."""
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("EXPECT = "):
+            return eval(line.split("=", 1)[1].strip(), {})  # A string literal, written by the course author.
+    raise ValueError(f"{path} has no `EXPECT = ...` line")
+
+
+def lay_out_variants(step: Step, variants: list[Path], into: Path) -> list[Path]:
+    """One folder per variant, `<into>/<variant>/exercises/stepN/`, holding the step's tests and the variant as the learner's file."""
+    folders = []
+    for variant in variants:
+        folder = into / variant.stem / "exercises" / step.folder
+        folder.mkdir(parents=True)
+        for test_file in step.test_files():
+            shutil.copy(test_file, folder / test_file.name)
+        shutil.copy(variant, folder / step.file)
+        folders.append(into / variant.stem)
+    return folders

@@ -1,0 +1,8 @@
+EXPECT = "return a new array instead of changing `images` in place"
+import numpy as np
+
+
+def scale_pixels(images):
+    # Tries to save memory by reusing the input's buffer for a clipped copy first.
+    np.clip(images, 0, 254, out=images)
+    return images.astype("float32") / 255.0
