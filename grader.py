@@ -1,0 +1,157 @@
+"""mnistkit's grader: where you stand, what to do next.
+
+    python grader.py                 progress over all eight steps, and the next thing to do
+    python grader.py --step 3        grade one step
+    python grader.py --hint 3        the next hint for step 3 (one more each time)
+    python grader.py --compare 3     your file beside the reference solution
+    python grader.py --watch         re-check a step each time you save a file in exercises/
+    python grader.py --json          one JSON object on stdout (for GitHub Classroom and scripts)
+    python grader.py --full          run your functions end to end, as the tutorial does
+    python grader.py --solutions     grade the reference solutions instead of your files
+    python grader.py --fresh         run every suite again, ignoring remembered results
+
+Exit code: 0 when every graded step is done, 1 when not, 2 for a usage error.
+The grader never imports TensorFlow; each step's suite runs in its own, capped process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from mnistkit import KIT_ROOT
+from mnistkit.grading import DONE, ResultCache, StepResult, grade_step
+from mnistkit.manifest import load_manifest
+from mnistkit.report import render_table, to_json
+from mnistkit.steps import STEPS, Step, get_step
+
+EXIT_DONE, EXIT_NOT_DONE, EXIT_USAGE = 0, 1, 2
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python grader.py",
+        description="Grade the mnistkit exercises and say what to do next.",
+        epilog="Exit code: 0 when every graded step is done, 1 when not, 2 for a usage error.",
+    )
+    parser.add_argument("--step", type=int, metavar="N", help="grade only step N")
+    parser.add_argument("--solutions", action="store_true", help="grade solutions/ instead of exercises/")
+    parser.add_argument("--hint", type=int, metavar="N", help="show the next hint for step N (one more each call)")
+    parser.add_argument("--compare", type=int, metavar="N", help="show a diff of your step N file against the solution")
+    parser.add_argument("--yes", action="store_true", help="with --compare: don't ask before showing an unfinished step's solution")
+    parser.add_argument("--watch", action="store_true", help="re-check the step whose file you save, until Ctrl-C")
+    parser.add_argument("--json", action="store_true", help="print only one JSON object on stdout")
+    parser.add_argument("--full", action="store_true", help="run your functions end to end as the tutorial does (10 epochs)")
+    parser.add_argument("--out", metavar="DIR", default=None, help="with --full: where to write the figures and summary (default: mnistkit-run/)")
+    parser.add_argument("--epochs", type=int, default=None, help=argparse.SUPPRESS)  # For the kit's own tests of --full.
+    parser.add_argument("--fresh", action="store_true", help="ignore remembered results and run every suite again")
+    parser.add_argument("--jobs", type=int, default=2, metavar="J", help="steps graded at once (default 2)")
+    parser.add_argument("--interval", type=float, default=1.0, help=argparse.SUPPRESS)  # --watch polling period.
+    args = parser.parse_args(argv)
+    for option in ("step", "hint", "compare"):
+        number = getattr(args, option)
+        if number is not None and not 1 <= number <= len(STEPS):
+            parser.error(f"--{option} {number}: the steps are numbered 1 to {len(STEPS)}")
+    if args.jobs < 1:
+        parser.error("--jobs must be at least 1")
+    return args
+
+
+def progress(message: str, quiet: bool) -> None:
+    """A progress line on stderr (so stdout stays clean for --json)."""
+    if not quiet:
+        print(message, file=sys.stderr, flush=True)
+
+
+def grade(steps: list[Step], solutions: bool, fresh: bool, jobs: int, quiet: bool) -> list[StepResult]:
+    manifest = load_manifest()
+    cache = ResultCache()
+
+    def one(step: Step) -> StepResult:
+        result = grade_step(step, manifest, solutions=solutions, cache=cache, fresh=fresh)
+        how = "remembered" if result.cached else f"{result.seconds:.1f} s"
+        progress(f"  step {step.number}: {result.status} ({how})", quiet)
+        return result
+
+    progress(f"Grading {len(steps)} step{'s' if len(steps) != 1 else ''}…", quiet)
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        return list(pool.map(one, steps))
+
+
+def show_hint(number: int) -> int:
+    from mnistkit.state import State
+
+    step = get_step(number)
+    hints = step.hints()
+    if not hints:
+        print(f"Step {number} has no hints; read exercises/{step.folder}/README.md.")
+        return EXIT_DONE
+    state = State()
+    seen = state.next_hint(number, len(hints))
+    print(f"Step {number}, hint {seen} of {len(hints)}: {hints[seen - 1]}")
+    if seen < len(hints):
+        print(f"(run `python grader.py --hint {number}` again for the next one)")
+    else:
+        print(f"That was the last hint. Still stuck? `python grader.py --compare {number}` shows the solution.")
+    return EXIT_DONE
+
+
+def compare(number: int, assume_yes: bool) -> int:
+    import difflib
+
+    step = get_step(number)
+    mine, theirs = step.learner_file(), step.learner_file(solutions=True)
+    if not theirs.exists():
+        print(f"solutions/{step.folder}/{step.file} is not in this copy of the kit (your teacher may have removed solutions/).")
+        return EXIT_NOT_DONE
+    result = grade_step(step, load_manifest(), cache=ResultCache())
+    if result.status != DONE:
+        print(f"Step {number} is not done yet ({result.status}). Seeing the solution now takes away the puzzle.")
+        if not assume_yes:
+            if not sys.stdin.isatty():
+                print("Run `python grader.py --compare N --yes` to show it anyway.")
+                return EXIT_NOT_DONE
+            if input("Show it anyway? [y/N] ").strip().lower() not in ("y", "yes"):
+                return EXIT_NOT_DONE
+    diff = difflib.unified_diff(
+        mine.read_text(encoding="utf-8").splitlines(keepends=True),
+        theirs.read_text(encoding="utf-8").splitlines(keepends=True),
+        fromfile=f"exercises/{step.folder}/{step.file} (yours)",
+        tofile=f"solutions/{step.folder}/{step.file} (reference)",
+    )
+    text = "".join(diff)
+    print(text if text else "Your file is identical to the reference solution.")
+    return EXIT_DONE if result.status == DONE else EXIT_NOT_DONE
+
+
+def main(argv: list[str]) -> int:
+    args = parse_args(argv)
+    if args.hint is not None:
+        return show_hint(args.hint)
+    if args.compare is not None:
+        return compare(args.compare, args.yes)
+    if args.watch:
+        from mnistkit.watch import watch
+
+        return watch(args.interval, args.jobs)
+    if args.full:
+        from mnistkit.full_run import run_full
+
+        return run_full(solutions=args.solutions, out=args.out, as_json=args.json, epochs=args.epochs)
+    steps = [get_step(args.step)] if args.step else list(STEPS)
+    results = grade(steps, args.solutions, args.fresh, args.jobs, quiet=args.json)
+    if args.json:
+        print(json.dumps(to_json(results, args.solutions), indent=1))
+    else:
+        render_table(results, args.solutions)
+    return EXIT_DONE if all(r.status == DONE for r in results) else EXIT_NOT_DONE
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main(sys.argv[1:]))
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,151 @@
+"""`python grader.py --full`: the learner's own functions, end to end, exactly as the tutorial runs.
+
+The grader starts this module in a fresh process (`python -m mnistkit.full_run`), because it
+imports TensorFlow and the grader must not. The run: load MNIST, scale, add the channel axis,
+build the layer-by-layer model, compile, train 10 epochs with batch 128 and a 0.1 validation
+split, evaluate, predict, confusion matrix, first-layer kernels; then the three figures and the
+model summary go into the output folder. Test loss and accuracy are recomputed by the kit
+(`model.evaluate`), not taken from the learner's evaluate_model, and shown beside the tutorial's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from mnistkit import KIT_ROOT, facts
+
+FULL_TIMEOUT = 30 * 60  # Seconds: ten epochs take about 1.5 minutes on a 2-core laptop.
+
+
+def run_full(solutions: bool, out: str | None, as_json: bool, epochs: int | None = None) -> int:
+    """Start the end-to-end run in its own process; print its report (or the JSON object)."""
+    from mnistkit.grading import run_isolated
+
+    folder = Path(out) if out else KIT_ROOT / "mnistkit-run"
+    with tempfile.TemporaryDirectory(prefix="mnistkit-full-") as scratch:
+        report_path = Path(scratch) / "full.json"
+        command = [sys.executable, "-m", "mnistkit.full_run", "--out", str(folder.resolve()), "--report", str(report_path)]
+        if solutions:
+            command.append("--solutions")
+        if epochs:
+            command += ["--epochs", str(epochs)]
+        if as_json:
+            # Only the JSON object may reach stdout: the run's own output is collected instead.
+            code, output, seconds = run_isolated(command, KIT_ROOT, FULL_TIMEOUT)
+        else:
+            started = time.monotonic()
+            try:
+                code = subprocess.run(command, cwd=KIT_ROOT, env=_env(), timeout=FULL_TIMEOUT, stdin=subprocess.DEVNULL).returncode
+            except subprocess.TimeoutExpired:
+                code = None
+            output, seconds = "", time.monotonic() - started
+        try:
+            report = json.loads(report_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            report = {"error": "the run ended without a report" + (f" (timeout after {FULL_TIMEOUT} s)" if code is None else f" (exit code {code})")}
+    report.setdefault("seconds", round(seconds, 2))
+    if as_json:
+        print(json.dumps({"schema": 1, "target": "solutions" if solutions else "exercises", "full": report}, indent=1))
+    elif "error" in report:
+        print(f"\nThe full run stopped: {report['error']}")
+    else:
+        print(f"\nTest loss:     {report['test_loss']:.3f}   (tutorial: {facts.TEST_LOSS:.3f})")
+        print(f"Test accuracy: {report['test_accuracy'] * 100:.2f}%  (tutorial: {facts.TEST_ACCURACY * 100:.2f}%)")
+        print(f"{report['epochs']} epochs in {report['seconds']:.1f} s; figures and summary in {folder}:")
+        for figure in report["figures"] + [report["summary"]]:
+            print(f"  {figure}")
+    return 0 if "error" not in report else 1
+
+
+def _env() -> dict[str, str]:
+    from mnistkit.selfcheck import isolated_env
+
+    return isolated_env()
+
+
+def _tutorial(solutions: bool, out: Path, epochs: int) -> dict:
+    """The tutorial, step by step, with the learner's functions. Returns the report."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from mnistkit.data import load_mnist
+    from mnistkit.learner import load_function
+    from mnistkit.reference import reset_keras
+    from mnistkit.steps import get_step
+
+    def learner(step: int, name: str):
+        return load_function(get_step(step), name, solutions=solutions)
+
+    started = time.monotonic()
+    (x_train, y_train), (x_test, y_test) = load_mnist()
+    # 1. Load and prepare the data set.
+    x_train = learner(2, "add_channel_axis")(learner(1, "scale_pixels")(x_train))  # (60000, 28, 28, 1)
+    x_test = learner(2, "add_channel_axis")(learner(1, "scale_pixels")(x_test))  # (10000, 28, 28, 1)
+    print("x_train shape:", x_train.shape)
+    print("x_test shape:", x_test.shape)
+    # 2. The layer-by-layer model, whose summary the tutorial prints.
+    reset_keras()
+    model = learner(4, "build_layered_model")(facts.INPUT_SHAPE, facts.NUM_CLASSES)
+    lines: list[str] = []
+    model.summary(print_fn=lambda line, *args, **kwargs: lines.append(line))
+    summary = out / "model_summary.txt"
+    summary.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    # 3. Compile and train.
+    model = learner(5, "compile_model")(model)
+    history = learner(6, "train_model")(model, x_train, y_train, batch_size=facts.BATCH_SIZE, epochs=epochs, validation_split=facts.VALIDATION_SPLIT)
+    # 4. Evaluate: the kit recomputes the score; the learner's functions make the rest.
+    test_loss, test_accuracy = model.evaluate(x_test, y_test, verbose=0)
+    learner(7, "evaluate_model")(model, x_test, y_test)
+    predictions = learner(7, "predict_labels")(model, x_test)
+    matrix = learner(7, "confusion_matrix")(y_test, predictions, num_classes=facts.NUM_CLASSES)
+    # 5. The first layer's kernels.
+    kernels = learner(8, "first_layer_kernels")(model)
+    figures = []
+    for name, figure in (
+        ("training_history.png", learner(6, "plot_history")(history)),
+        ("confusion_matrix.png", learner(7, "plot_confusion_matrix")(matrix)),
+        ("conv_kernels.png", learner(8, "plot_kernels")(kernels)),
+    ):
+        figure.savefig(out / name, dpi=100)
+        figures.append(str(out / name))
+    return {
+        "test_loss": float(test_loss),
+        "test_accuracy": float(test_accuracy),
+        "epochs": len(history.epoch),
+        "seconds": round(time.monotonic() - started, 2),
+        "figures": figures,
+        "summary": str(summary),
+        "tutorial": {"test_loss": facts.TEST_LOSS, "test_accuracy": facts.TEST_ACCURACY},
+    }
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m mnistkit.full_run")
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--report", required=True)
+    parser.add_argument("--solutions", action="store_true")
+    parser.add_argument("--epochs", type=int, default=facts.EPOCHS)
+    args = parser.parse_args(argv)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    try:
+        report = _tutorial(args.solutions, out, args.epochs)
+        code = 0
+    except NotImplementedError as error:
+        report, code = {"error": f"a step is not started yet ({error}); the full run needs all eight"}, 1
+    except Exception as error:  # noqa: BLE001  (the learner's code may raise anything)
+        report, code = {"error": f"{type(error).__name__}: {error}"}, 1
+    Path(args.report).write_text(json.dumps(report, indent=1), encoding="utf-8")
+    return code
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    raise SystemExit(main(sys.argv[1:]))

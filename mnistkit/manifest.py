@@ -1,0 +1,98 @@
+"""The manifest of the kit's test files: what the grader trusts.
+
+`mnistkit/manifest.json` records, for every step, the sha256 of each test file, the names of the
+tests those files hold (every one must report when the grader runs the step) and the sha256 of
+the untouched stub (so the grader can say "not started" without running anything). A test file
+that differs from its checksum makes the step `tampered`: it is not run and never counts as done.
+
+Course authors rebuild it after changing a suite:
+
+    python -m mnistkit.manifest          # rewrite mnistkit/manifest.json
+    python -m mnistkit.manifest --check  # exit 1 if it is out of date (the self-test does this)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from mnistkit import KIT_ROOT
+from mnistkit.steps import STEPS, Step
+
+MANIFEST_FILE = Path(__file__).resolve().parent / "manifest.json"
+
+
+def sha256_of(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def collect_test_names(step: Step, root: Path = KIT_ROOT) -> list[str]:
+    """The test ids pytest collects from the step's test files (`test_file.py::test_name[param]`)."""
+    from mnistkit.selfcheck import isolated_env
+
+    files = [str(f) for f in step.test_files(root)]
+    completed = subprocess.run(
+        [sys.executable, "-m", "pytest", *files, "--collect-only", "-q", "-p", "mnistkit.plugin", "--noconftest",
+         "-c", "/dev/null", "--rootdir", str(step.exercise_dir(root)), "--import-mode=importlib", "-p", "no:cacheprovider"],
+        capture_output=True, text=True, env=isolated_env(), cwd=step.exercise_dir(root), check=False,
+    )
+    names = [line.strip() for line in completed.stdout.splitlines() if "::" in line]
+    if not names:
+        raise RuntimeError(f"step {step.number}: pytest collected no tests:\n{completed.stdout}{completed.stderr}")
+    return names
+
+
+def build_manifest(root: Path = KIT_ROOT) -> dict:
+    steps = {}
+    for step in STEPS:
+        steps[str(step.number)] = {
+            "test_files": {f.name: sha256_of(f) for f in step.test_files(root)},
+            "tests": collect_test_names(step, root),
+            "stub": sha256_of(step.learner_file(root=root)),
+        }
+    return {"schema": 1, "steps": steps}
+
+
+def load_manifest(path: Path = MANIFEST_FILE) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise RuntimeError(
+            f"the kit's manifest {path} is missing or unreadable ({error}); restore it with "
+            "`git checkout -- mnistkit/manifest.json`"
+        ) from None
+
+
+def tampered_files(step: Step, manifest: dict, root: Path = KIT_ROOT) -> list[str]:
+    """The step's test files that are missing or changed. Files a learner adds are never run, so they don't count."""
+    expected = manifest["steps"][str(step.number)]["test_files"]
+    problems = []
+    for name, digest in expected.items():
+        path = step.exercise_dir(root) / name
+        if not path.exists():
+            problems.append(f"{name} is missing")
+        elif sha256_of(path) != digest:
+            problems.append(f"{name} was changed")
+    return problems
+
+
+def main(argv: list[str]) -> int:
+    manifest = build_manifest()
+    text = json.dumps(manifest, indent=1, sort_keys=True) + "\n"
+    if "--check" in argv:
+        current = MANIFEST_FILE.read_text(encoding="utf-8") if MANIFEST_FILE.exists() else ""
+        if current != text:
+            print("mnistkit/manifest.json is out of date: run `python -m mnistkit.manifest`")
+            return 1
+        print("mnistkit/manifest.json is up to date")
+        return 0
+    MANIFEST_FILE.write_text(text, encoding="utf-8")
+    print(f"wrote {MANIFEST_FILE}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

@@ -1,0 +1,492 @@
+"""Looking inside a learner's Keras model, and checking it against the tutorial's CNN (steps 3, 4).
+
+`describe_model(model)` turns a Sequential model into plain data (`ModelInfo`): per layer its kind,
+filters or units, kernel and pool sizes as tuples, dropout rate, activation, output shape and
+parameter count. Only public Keras API is used: `isinstance` on `keras.layers` classes, the
+layers' public attributes, `compute_output_shape`, `count_params`, and calling a layer or its
+activation on a probe array. Activations are classified by what they *do* to the probe, so
+`'relu'`, `tf.nn.relu`, `keras.activations.relu`, `Activation('relu')` and `ReLU()` all count as
+relu, and softmax likewise.
+
+`Blueprint` is the tutorial's model in one of its two styles (`layered=False`: step 3,
+activations as layer arguments; `layered=True`: step 4, each activation its own layer). Its
+`verify(model, upto=...)` runs the checks of `Blueprint.STAGES` in order, coarse to fine, up to
+and including `upto`, and raises a `Mistake` at the first problem, so every suite test reports the
+first thing to fix rather than a consequence of it.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from mnistkit import facts
+from mnistkit.checks import Mistake, mistake
+
+Shape = tuple  # A Keras shape such as (None, 26, 26, 32).
+
+# What a probe-classified activation can be. Anything else is named by its function or layer name.
+RELU, SOFTMAX, LINEAR = "relu", "softmax", "linear"
+# The kind of a shape-keeping layer without weights, by what it does (a ReLU() or an Activation('relu')).
+ACTIVATION_KINDS = {RELU: "ReLU", SOFTMAX: "Softmax", LINEAR: "Identity"}
+
+
+# ---------------------------------------------------------------------------------------------
+# Describing a model
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LayerInfo:
+    """One layer of a model, as plain data."""
+
+    kind: str  # "Conv2D", "MaxPooling2D", "Flatten", "Dropout", "Dense", "ReLU", "Softmax", or the class name.
+    name: str  # The layer's Keras name, e.g. "conv2d_1".
+    filters: int | None = None
+    units: int | None = None
+    kernel_size: tuple[int, ...] | None = None
+    pool_size: tuple[int, ...] | None = None
+    rate: float | None = None
+    activation: str | None = None  # Conv2D and Dense only: "relu", "softmax", "linear" or a name.
+    output_shape: Shape | None = None
+    params: int | None = None
+
+    @property
+    def is_activation_layer(self) -> bool:
+        return self.kind in ACTIVATION_KINDS.values() or self.kind.startswith("Activation(")
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """A Sequential model, as plain data; `input_shape` is None when Keras can't build the model."""
+
+    input_shape: Shape | None
+    layers: tuple[LayerInfo, ...]
+    total_params: int | None
+
+    @property
+    def kinds(self) -> list[str]:
+        return [layer.kind for layer in self.layers]
+
+
+def _probe(shape: Shape | None) -> np.ndarray:
+    """A float32 batch of two inputs of `shape` (batch axis first): negative, zero, small and large values."""
+    inner = tuple(int(d) for d in shape[1:]) if shape and all(d is not None for d in shape[1:]) else (9,)
+    values = np.random.default_rng(0).normal(0.0, 3.0, size=(2, *inner)).astype(np.float32)
+    flat = values.reshape(-1)
+    edges = np.array([-50.0, -1.0, -1e-3, 0.0, 1e-3, 7.0, 50.0], dtype=np.float32)
+    flat[: min(len(edges), flat.size)] = edges[: flat.size]  # relu6, leaky relu and the like differ here.
+    return values
+
+
+def _softmax(values: np.ndarray) -> np.ndarray:
+    shifted = np.exp(values - values.max(axis=-1, keepdims=True))
+    return shifted / shifted.sum(axis=-1, keepdims=True)
+
+
+def classify_activation(function: Callable[[Any], Any], shape: Shape | None = None, name: str | None = None) -> str:
+    """"relu", "softmax" or "linear" if `function` behaves so on a probe of `shape`, else its name."""
+    probe = _probe(shape)
+    try:
+        result = np.asarray(function(probe), dtype=np.float64)
+    except Exception:  # noqa: BLE001  (an activation that can't take the probe is simply "other")
+        result = None
+    if result is not None and result.shape == probe.shape:
+        for label, expected in ((RELU, np.maximum(probe, 0)), (SOFTMAX, _softmax(probe.astype(np.float64))), (LINEAR, probe)):
+            if np.allclose(result, expected, rtol=1e-4, atol=1e-6):
+                return label
+    return name or getattr(function, "__name__", type(function).__name__)
+
+
+def _tuple(value: Any) -> tuple[int, ...] | None:
+    if value is None:
+        return None
+    if isinstance(value, int):
+        return (value, value)
+    return tuple(int(v) for v in value)
+
+
+def describe_layer(layer: Any, input_shape: Shape | None) -> LayerInfo:
+    """A LayerInfo for `layer`, which receives inputs of `input_shape` (None if unknown)."""
+    from keras import layers
+
+    try:
+        output_shape = tuple(layer.compute_output_shape(input_shape)) if input_shape is not None else None
+    except Exception:  # noqa: BLE001
+        output_shape = None
+    try:
+        params = int(layer.count_params())
+    except Exception:  # noqa: BLE001  (not built: the model has no input shape)
+        params = None
+    common = {"name": layer.name, "output_shape": output_shape, "params": params}
+    if isinstance(layer, layers.Conv2D):
+        return LayerInfo("Conv2D", filters=int(layer.filters), kernel_size=_tuple(layer.kernel_size),
+                         activation=classify_activation(layer.activation, output_shape), **common)
+    if isinstance(layer, layers.Dense):
+        return LayerInfo("Dense", units=int(layer.units),
+                         activation=classify_activation(layer.activation, output_shape), **common)
+    if isinstance(layer, layers.MaxPooling2D):
+        return LayerInfo("MaxPooling2D", pool_size=_tuple(layer.pool_size), **common)
+    if isinstance(layer, layers.Flatten):
+        return LayerInfo("Flatten", **common)
+    if isinstance(layer, layers.Dropout):
+        return LayerInfo("Dropout", rate=float(layer.rate), **common)
+    # A layer without weights that keeps the shape is an activation layer: name it by what it does.
+    if params in (0, None) and (output_shape is None or output_shape == tuple(input_shape)):
+        behaviour = classify_activation(layer, input_shape, name=None)
+        if behaviour in ACTIVATION_KINDS:
+            return LayerInfo(ACTIVATION_KINDS[behaviour], **common)
+        if isinstance(layer, layers.Activation):
+            return LayerInfo(f"Activation({behaviour})", **common)
+    return LayerInfo(type(layer).__name__, **common)
+
+
+def model_input_shape(model: Any) -> Shape | None:
+    """`model.input_shape`, or None when the model has none (no keras.Input, no input_shape=)."""
+    try:
+        return tuple(model.input_shape)
+    except Exception:  # noqa: BLE001  (Keras raises AttributeError/ValueError for an unbuilt model)
+        return None
+
+
+def describe_model(model: Any) -> ModelInfo:
+    """The model's layers as plain data, shapes chained from its input through compute_output_shape."""
+    shape = model_input_shape(model)
+    described = []
+    for layer in model.layers:
+        info = describe_layer(layer, shape)
+        described.append(info)
+        shape = info.output_shape
+    try:
+        total = int(model.count_params())
+    except Exception:  # noqa: BLE001
+        total = None
+    return ModelInfo(model_input_shape(model), tuple(described), total)
+
+
+def format_shape(shape: Shape | None) -> str:
+    return "unknown" if shape is None else "(" + ", ".join("None" if d is None else str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+# ---------------------------------------------------------------------------------------------
+# The tutorial's model, and the checks
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Planned:
+    """One layer of the tutorial's model."""
+
+    kind: str
+    label: str  # How the tutorial writes it, e.g. "Conv2D(32, kernel_size=(3, 3), activation='relu')".
+    filters: int | None = None
+    units: int | None = None
+    rate: float | None = None
+    activation: str | None = None
+
+
+def tutorial_plan(layered: bool, num_classes: int = facts.NUM_CLASSES) -> list[Planned]:
+    """The tutorial's layers: section 2's "Sequential API" model, or its "layer-by-layer" model."""
+    rate = facts.DROPOUT_RATE
+    if not layered:
+        return [
+            Planned("Conv2D", "Conv2D(32, kernel_size=(3, 3), activation='relu')", filters=32, activation=RELU),
+            Planned("MaxPooling2D", "MaxPooling2D(pool_size=(2, 2))"),
+            Planned("Conv2D", "Conv2D(64, kernel_size=(3, 3), activation='relu')", filters=64, activation=RELU),
+            Planned("MaxPooling2D", "MaxPooling2D(pool_size=(2, 2))"),
+            Planned("Flatten", "Flatten()"),
+            Planned("Dropout", f"Dropout({rate})", rate=rate),
+            Planned("Dense", "Dense(32, activation='relu')", units=32, activation=RELU),
+            Planned("Dense", "Dense(num_classes, activation='softmax')", units=num_classes, activation=SOFTMAX),
+        ]
+    return [
+        Planned("Conv2D", "Conv2D(32, kernel_size=(3, 3))", filters=32, activation=LINEAR),
+        Planned("ReLU", "ReLU()"),
+        Planned("MaxPooling2D", "MaxPooling2D(pool_size=(2, 2))"),
+        Planned("Conv2D", "Conv2D(64, kernel_size=(3, 3))", filters=64, activation=LINEAR),
+        Planned("ReLU", "ReLU()"),
+        Planned("MaxPooling2D", "MaxPooling2D(pool_size=(2, 2))"),
+        Planned("Flatten", "Flatten()"),
+        Planned("Dropout", f"Dropout({rate})", rate=rate),
+        Planned("Dense", "Dense(32)", units=32, activation=LINEAR),
+        Planned("ReLU", "ReLU()"),
+        Planned("Dropout", f"Dropout({rate})", rate=rate),
+        Planned("Dense", "Dense(num_classes)", units=num_classes, activation=LINEAR),
+        Planned("Softmax", "Softmax()"),
+    ]
+
+
+def tutorial_summary(layered: bool) -> list[tuple[str, Shape, int]]:
+    """The rows of the tutorial's summary table for that model (facts.LAYERED_SUMMARY, or its
+    rows without the activation layers and the second Dropout for the Sequential-API model)."""
+    rows = facts.LAYERED_SUMMARY
+    if layered:
+        return list(rows)
+    second_dropout = [i for i, row in enumerate(rows) if row[0] == "Dropout"][1]
+    return [row for i, row in enumerate(rows) if row[0] not in ("ReLU", "Softmax") and i != second_dropout]
+
+
+ORDINALS = ["first", "second", "third", "fourth"]
+
+
+def _ordinal(plan: list[Planned], index: int) -> str:
+    """'the second Dropout(0.5)' when the plan has several of that kind, else 'Dropout(0.5)'."""
+    same = [i for i, p in enumerate(plan) if p.kind == plan[index].kind]
+    if len(same) == 1:
+        return plan[index].label
+    return f"the {ORDINALS[same.index(index)]} {plan[index].label}"
+
+
+def _arrow(kinds: list[str]) -> str:
+    return " → ".join(kinds) if kinds else "no layers"
+
+
+class Blueprint:
+    """The tutorial's model in one style, with the ordered checks a learner's model must pass."""
+
+    STAGES = ("sequential", "uncompiled", "input", "layers", "filters", "kernels", "pools",
+              "dropout", "hidden_units", "output_units", "activations", "probabilities", "params", "shapes")
+
+    def __init__(self, function_name: str, layered: bool):
+        self.function_name = function_name
+        self.layered = layered
+        self.style = "layer-by-layer" if layered else "Sequential API"
+
+    def called(self, **arguments: Any) -> str:
+        return f"{self.function_name}({', '.join(f'{k}={v!r}' for k, v in arguments.items())})"
+
+    # -- running the checks ------------------------------------------------------------------
+
+    def verify(self, model: Any, upto: str, num_classes: int = facts.NUM_CLASSES, called: str | None = None) -> ModelInfo | None:
+        """Run the checks in STAGES order up to and including `upto`; raise a Mistake at the first problem."""
+        if upto not in self.STAGES:
+            raise ValueError(f"unknown stage {upto!r}; the stages are {self.STAGES}")
+        called = called or self.called()
+        plan = tutorial_plan(self.layered, num_classes)
+        info = None
+        for stage in self.STAGES[: self.STAGES.index(upto) + 1]:
+            if stage in ("sequential", "uncompiled"):
+                getattr(self, f"check_{stage}")(model, called)
+                continue
+            if info is None:
+                info = describe_model(model)
+            if stage == "probabilities":
+                self.check_probabilities(model, info, called)
+            else:
+                getattr(self, f"check_{stage}")(info, plan, called)
+        return info
+
+    # -- the checks, coarse to fine ----------------------------------------------------------
+
+    def check_sequential(self, model: Any, called: str) -> None:
+        import keras
+
+        if model is None:
+            raise Mistake(f"{called} returned None, expected a keras.Sequential model: did you forget the `return` statement?")
+        if isinstance(model, keras.Sequential):
+            return
+        if isinstance(model, keras.Model):
+            raise mistake(called, "a keras.Sequential model", f"a {type(model).__name__} keras.Model (functional API)",
+                          "this step builds the model with keras.Sequential([...]), a plain stack of layers; "
+                          "the functional API (keras.Model(inputs, outputs)) comes in a later tutorial")
+        raise mistake(called, "a keras.Sequential model", f"a {type(model).__name__}",
+                      "put the layers in a list and return keras.Sequential([...]) itself")
+
+    def check_uncompiled(self, model: Any, called: str) -> None:
+        compiled = bool(getattr(model, "compiled", False)) or getattr(model, "optimizer", None) is not None
+        check_hint = ("return the model without calling model.compile(...): compiling (loss, optimizer, metrics) "
+                      "is step 5's job")
+        if compiled:
+            raise mistake(called, "an uncompiled model", "a compiled model", check_hint)
+
+    def check_input(self, info: ModelInfo, plan: list[Planned], called: str) -> None:
+        if info.input_shape is None:
+            raise mistake(called, "a model that knows its input shape", "a model without an input shape",
+                          "Keras can't build it or count its parameters: "
+                          + ("start the list with keras.Input(shape=input_shape)" if self.layered else
+                             "give the first Conv2D input_shape=input_shape (or start the list with keras.Input(shape=input_shape))"))
+
+    def check_layers(self, info: ModelInfo, plan: list[Planned], called: str) -> None:
+        got, wanted = info.kinds, [p.kind for p in plan]
+        if got == wanted:
+            return
+        shown = f"the layers {_arrow(got)}"
+        expected = f"the layers {_arrow(wanted)}"
+
+        # Without their activation layers, do the two models agree? Then only the activations are misplaced.
+        core_got = [layer.kind for layer in info.layers if not layer.is_activation_layer]
+        core_wanted = [kind for kind in wanted if kind not in ACTIVATION_KINDS.values()]
+        if core_got == core_wanted:
+            raise mistake(called, expected, shown, self._activation_layer_hint(info))
+        raise mistake(called, expected, shown, self._difference_hint(got, plan))
+
+    def _activation_layer_hint(self, info: ModelInfo) -> str:
+        """The core layers are right; the activation layers are not where the tutorial has them."""
+        extra = [layer.kind for layer in info.layers if layer.is_activation_layer]
+        if not self.layered:
+            return (f"step 3 gives each activation as a layer argument, as in Conv2D(32, kernel_size=(3, 3), "
+                    f"activation='relu') and Dense(num_classes, activation='softmax'); your model has separate "
+                    f"activation layers ({', '.join(extra)}), which is step 4's layer-by-layer style")
+        last = info.layers[-1]
+        if not extra and any(layer.activation not in (None, LINEAR) for layer in info.layers):
+            return ("in step 4 each activation is its own layer: Conv2D(32, kernel_size=(3, 3)) then ReLU(), ..., "
+                    "Dense(num_classes) then Softmax(); your model gives the activations as layer arguments "
+                    "(activation=...), which is step 3's style")
+        if last.kind == "Dense":
+            return ("the model ends with Dense(num_classes) and no Softmax layer, so it outputs logits, not "
+                    "probabilities: add Softmax() as the last layer")
+        if last.kind == "ReLU":
+            return ("relu on the output layer: the last layer must be Softmax(), which turns the class scores "
+                    "into probabilities; ReLU belongs after the hidden layers only")
+        return f"the activation layers must be ReLU() after each Conv2D and after Dense(32), and Softmax() at the end"
+
+    def _difference_hint(self, got: list[str], plan: list[Planned]) -> str:
+        """The first difference between the layer kinds, said in the tutorial's terms."""
+        wanted = [p.kind for p in plan]
+        for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=got, b=wanted, autojunk=False).get_opcodes():
+            if tag == "equal":
+                continue
+            after = f"after {plan[j1 - 1].label}" if j1 > 0 else "at the start"
+            before = f"before {plan[j2].label}" if j2 < len(plan) else "at the end"
+            if tag == "delete":
+                return (f"layer {i1 + 1} ({got[i1]}) is not in the tutorial's model (it comes {after.replace('after', 'after its')}); "
+                        "remove it")
+            missing = [_ordinal(plan, j) for j in range(j1, j2)]
+            if tag == "insert":
+                what = " and ".join(missing)
+                return f"{what} {'is' if len(missing) == 1 else 'are'} missing ({after}, {before})"
+            return (f"layer {i1 + 1} is {' → '.join(got[i1:i2])} where the tutorial has {' → '.join(missing)} "
+                    f"({after})")
+        return "the layers differ from the tutorial's"  # Not reached: the lists differ somewhere.
+
+    def _aligned(self, info: ModelInfo, plan: list[Planned], kind: str) -> list[tuple[int, LayerInfo, Planned]]:
+        return [(i, layer, planned) for i, (layer, planned) in enumerate(zip(info.layers, plan)) if planned.kind == kind]
+
+    def check_filters(self, info: ModelInfo, plan: list[Planned], called: str) -> None:
+        convs = self._aligned(info, plan, "Conv2D")
+        got, wanted = [layer.filters for _, layer, _ in convs], [p.filters for _, _, p in convs]
+        if got != wanted:
+            hint = ("the filter counts are swapped: the first Conv2D has 32 filters (basic patterns), the second 64"
+                    if got == wanted[::-1] else "the first Conv2D has 32 filters, the second 64: Conv2D(32, ...), Conv2D(64, ...)")
+            raise mistake(called, f"Conv2D layers with {' then '.join(map(str, wanted))} filters",
+                          f"Conv2D layers with {' then '.join(map(str, got))} filters", hint)
+
+    def check_kernels(self, info: ModelInfo, plan: list[Planned], called: str) -> None:
+        for _, layer, planned in self._aligned(info, plan, "Conv2D"):
+            if layer.kernel_size != (3, 3):
+                raise mistake(called, "3x3 kernels in every Conv2D", f"a Conv2D({layer.filters}) with kernel_size={layer.kernel_size}",
+                              "each filter looks at a 3x3 patch: kernel_size=(3, 3) (or kernel_size=3)")
+
+    def check_pools(self, info: ModelInfo, plan: list[Planned], called: str) -> None:
+        for index, layer, _ in self._aligned(info, plan, "MaxPooling2D"):
+            if layer.pool_size != (2, 2):
+                raise mistake(called, "MaxPooling2D(pool_size=(2, 2))", f"MaxPooling2D with pool_size={layer.pool_size} (layer {index + 1})",
+                              "a 2x2 pool halves the height and width of the feature maps")
+
+    def check_dropout(self, info: ModelInfo, plan: list[Planned], called: str) -> None:
+        for index, layer, planned in self._aligned(info, plan, "Dropout"):
+            if layer.rate is None or abs(layer.rate - planned.rate) > 1e-9:
+                raise mistake(called, f"Dropout({planned.rate})", f"Dropout({layer.rate:g}) (layer {index + 1})",
+                              f"wrong dropout rate: the tutorial drops {planned.rate:.0%} of the features during training, Dropout({planned.rate})")
+
+    def check_hidden_units(self, info: ModelInfo, plan: list[Planned], called: str) -> None:
+        hidden = self._aligned(info, plan, "Dense")[:-1]
+        for index, layer, planned in hidden:
+            if layer.units != planned.units:
+                raise mistake(called, f"a hidden Dense({planned.units})", f"Dense({layer.units}) (layer {index + 1})",
+                              f"the hidden layer that combines the features has {planned.units} units")
+
+    def check_output_units(self, info: ModelInfo, plan: list[Planned], called: str) -> None:
+        index, layer, planned = self._aligned(info, plan, "Dense")[-1]
+        if layer.units != planned.units:
+            hint = "the output layer has one unit per class: Dense(num_classes, ...) with the num_classes argument"
+            if layer.units == facts.NUM_CLASSES:
+                hint = "num_classes is hard-coded as 10: " + hint
+            raise mistake(called, f"an output Dense({planned.units})", f"Dense({layer.units}) (layer {index + 1})", hint)
+
+    def check_activations(self, info: ModelInfo, plan: list[Planned], called: str) -> None:
+        dense_layers = self._aligned(info, plan, "Dense")
+        for index, layer, planned in self._aligned(info, plan, "Conv2D") + dense_layers:
+            if layer.activation == planned.activation:
+                continue
+            what = f"{layer.kind}({layer.filters or layer.units}) (layer {index + 1})"
+            if self.layered:
+                hint = (f"in step 4 the layer's activation argument stays unset; the {'Softmax' if planned is plan[-2] else 'ReLU'} "
+                        f"layer after it applies the activation")
+                raise mistake(called, f"{what} without an activation", f"{what} with activation {layer.activation}", hint)
+            is_output = (index, layer, planned) == dense_layers[-1]
+            if is_output and layer.activation == RELU:
+                hint = "relu on the output layer: the last Dense needs activation='softmax' to turn class scores into probabilities"
+            elif is_output and layer.activation == LINEAR:
+                hint = "the output layer has no activation, so it outputs logits, not probabilities: add activation='softmax'"
+            elif is_output:
+                hint = "the last Dense turns class scores into probabilities: activation='softmax'"
+            elif layer.activation == LINEAR:
+                hint = f"{layer.kind} has no activation: give it activation='relu' as in the tutorial"
+            else:
+                hint = f"the hidden layers use activation='relu'"
+            raise mistake(called, f"{what} with activation {planned.activation}", f"{what} with activation {layer.activation}", hint)
+
+    def check_probabilities(self, model: Any, info: ModelInfo, called: str) -> None:
+        """Behaviour: the model's outputs on a few random images are probabilities that sum to 1."""
+        images = np.random.default_rng(1).uniform(0.0, 1.0, size=(4, *info.input_shape[1:])).astype(np.float32)
+        outputs = np.asarray(model(images, training=False), dtype=np.float64)
+        sums = outputs.sum(axis=-1)
+        if outputs.min() < 0 or not np.allclose(sums, 1.0, atol=1e-4):
+            last = "Softmax()" if self.layered else "activation='softmax' on the last Dense"
+            raise mistake(f"{called} applied to 4 images", "class probabilities: non-negative, summing to 1 per image",
+                          f"outputs from {outputs.min():.3g} to {outputs.max():.3g} summing to {', '.join(f'{s:.3g}' for s in sums)}",
+                          f"the model must end with softmax ({last})")
+
+    def check_params(self, info: ModelInfo, plan: list[Planned], called: str, rows=None) -> None:
+        rows = rows or tutorial_summary(self.layered)
+        total = sum(row[2] for row in rows)
+        if info.total_params == total:
+            return
+        for index, (layer, row) in enumerate(zip(info.layers, rows)):
+            if layer.params != row[2]:
+                raise mistake(called, f"{total:,} parameters, {row[2]:,} of them in layer {index + 1} ({row[0]})",
+                              f"{info.total_params:,} parameters, {layer.params:,} in layer {index + 1} ({layer.kind})",
+                              "compare with the tutorial's model.summary() table (use_bias, strides and padding keep their defaults)")
+        raise mistake(called, f"{total:,} parameters", f"{info.total_params:,}", "compare with the tutorial's model.summary() table")
+
+    def check_shapes(self, info: ModelInfo, plan: list[Planned], called: str, rows=None) -> None:
+        rows = rows or tutorial_summary(self.layered)
+        for index, (layer, row) in enumerate(zip(info.layers, rows)):
+            if layer.output_shape != row[1]:
+                raise mistake(called, f"layer {index + 1} ({row[0]}) to output {format_shape(row[1])}",
+                              f"{format_shape(layer.output_shape)}",
+                              "compare with the Output Shape column of the tutorial's model.summary(); "
+                              "keep Conv2D's default padding='valid' and strides of 1")
+
+    # -- the arguments -------------------------------------------------------------------------
+
+    def check_follows_arguments(self, model: Any, input_shape: tuple[int, ...], num_classes: int, called: str) -> None:
+        """The model built with other arguments has the reference model's input, output and shapes."""
+        from mnistkit import reference
+
+        self.check_sequential(model, called)
+        info = describe_model(model)
+        expected = describe_model(reference.build_model(input_shape, num_classes, layered=self.layered))
+        wanted_input = (None, *input_shape)
+        if info.input_shape != wanted_input:
+            hint = "the first layer must take input_shape from the function's argument"
+            if info.input_shape == (None, *facts.INPUT_SHAPE):
+                hint = f"the input_shape argument is ignored: (28, 28, 1) is hard-coded; use input_shape instead"
+            elif info.input_shape is None:
+                hint = "the model has no input shape at all: " + hint
+            raise mistake(called, f"a model whose input is {format_shape(wanted_input)}", f"input {format_shape(info.input_shape)}", hint)
+        wanted_output = expected.layers[-1].output_shape
+        got_output = info.layers[-1].output_shape if info.layers else None
+        if got_output != wanted_output:
+            hint = "the output layer must be Dense(num_classes), from the function's argument"
+            if got_output is not None and got_output[-1] == facts.NUM_CLASSES:
+                hint = "num_classes is hard-coded as 10: " + hint
+            raise mistake(called, f"output shape {format_shape(wanted_output)}", format_shape(got_output), hint)
+        rows = [(layer.kind, layer.output_shape, layer.params) for layer in expected.layers]
+        plan = tutorial_plan(self.layered, num_classes)
+        self.check_shapes(info, plan, called, rows)
+        self.check_params(info, plan, called, rows)

@@ -1,0 +1,259 @@
+"""The grader, run as a learner runs it (`python grader.py ...`) on a copy of the kit.
+
+Each test lays out its own copy (the MNIST file is linked, not copied), puts a learner file made
+for the case into it, and reads what the grader prints and returns. Step 1 serves for most cases
+because its suite needs no TensorFlow and takes about a second.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from mnistkit import KIT_ROOT
+from mnistkit.steps import STEPS
+
+SOLVED_STEP1 = (KIT_ROOT / "solutions" / "step1" / "scaling.py").read_text()
+
+
+def make_kit(root: Path, solved: bool = False) -> Path:
+    """A copy of the kit at `root`: grader, support package, exercises and solutions."""
+    shutil.copy(KIT_ROOT / "grader.py", root / "grader.py")
+    shutil.copytree(KIT_ROOT / "mnistkit", root / "mnistkit", ignore=shutil.ignore_patterns("__pycache__", "mnist.npz"))
+    (root / "mnistkit" / "data" / "mnist.npz").symlink_to(KIT_ROOT / "mnistkit" / "data" / "mnist.npz")
+    for side in ("exercises", "solutions"):
+        shutil.copytree(KIT_ROOT / side, root / side, ignore=shutil.ignore_patterns("__pycache__"))
+    if solved:
+        for step in STEPS:
+            shutil.copy(step.learner_file(True, root), step.learner_file(False, root))
+    return root
+
+
+def grader(kit: Path, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    return subprocess.run([sys.executable, str(kit / "grader.py"), *args], cwd=kit, env=env,
+                          capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+
+
+def step1_json(kit: Path, *extra: str) -> dict:
+    completed = grader(kit, "--step", "1", "--json", *extra)
+    payload = json.loads(completed.stdout)  # Only JSON on stdout.
+    return payload["steps"][0] | {"exit": completed.returncode}
+
+
+@pytest.fixture
+def kit(tmp_path: Path) -> Path:
+    return make_kit(tmp_path)
+
+
+def write_step1(kit: Path, source: str) -> None:
+    (kit / "exercises" / "step1" / "scaling.py").write_text(source)
+
+
+# Statuses ------------------------------------------------------------------------------------
+
+def test_fresh_kit_shows_nothing_done_and_names_step_1_next(kit):
+    completed = grader(kit)
+    assert completed.returncode == 1
+    assert "0 of 8 steps done" in completed.stdout
+    assert "Next: step 1" in completed.stdout and "pytest exercises/step1" in completed.stdout
+    assert completed.stdout.count("not-started") == 8
+
+
+def test_solved_step_is_done_and_exit_code_is_zero(kit):
+    write_step1(kit, SOLVED_STEP1)
+    result = step1_json(kit)
+    assert (result["status"], result["failed"], result["exit"]) == ("done", 0, 0)
+    assert result["passed"] == len(json.loads((kit / "mnistkit" / "manifest.json").read_text())["steps"]["1"]["tests"])
+
+
+def test_wrong_answer_is_failing_with_the_first_mistake(kit):
+    write_step1(kit, SOLVED_STEP1.replace("255.0", "256.0"))
+    result = step1_json(kit)
+    assert result["status"] == "failing" and result["exit"] == 1
+    assert "255" in result["message"]
+
+
+def test_stub_raising_everywhere_but_edited_is_not_started(kit):
+    stub = (kit / "exercises" / "step1" / "scaling.py").read_text()
+    write_step1(kit, stub + "\n# I have read the README.\n")
+    assert step1_json(kit)["status"] == "not-started"
+
+
+def test_syntax_error_is_error_in_one_line(kit):
+    write_step1(kit, "def scale_pixels(images)\n    return images\n")
+    result = step1_json(kit)
+    assert result["status"] == "error"
+    assert result["message"].startswith("SYNTAX ERROR in exercises/step1/scaling.py, line 1")
+
+
+def test_missing_function_is_error(kit):
+    write_step1(kit, "def scale(images):\n    return images / 255\n")
+    result = step1_json(kit)
+    assert result["status"] == "error" and "has no function scale_pixels()" in result["message"]
+
+
+def test_hang_is_timeout_within_the_cap(kit):
+    toml = kit / "mnistkit" / "steps.toml"
+    toml.write_text(toml.read_text().replace("timeout = 60", "timeout = 8", 1))
+    write_step1(kit, "def scale_pixels(images):\n    while True:\n        pass\n")
+    started = time.monotonic()
+    result = step1_json(kit)
+    assert result["status"] == "timeout"
+    assert time.monotonic() - started < 8 + 10
+
+
+def test_crash_with_os_exit_is_error_not_success(kit):
+    write_step1(kit, "import os\n\ndef scale_pixels(images):\n    os._exit(0)\n")
+    result = step1_json(kit)
+    assert result["status"] == "error" and result["exit"] == 1
+
+
+def test_output_flood_is_capped_and_graded(kit):
+    write_step1(kit, SOLVED_STEP1.replace('    return images.astype("float32") / 255.0',
+                                          '    print("x" * 2_000_000)\n    return images.astype("float32") / 255.0'))
+    completed = grader(kit, "--step", "1", "--json")
+    payload = json.loads(completed.stdout)
+    assert payload["steps"][0]["status"] == "done"
+    assert all(len(t["output"] or "") <= 500 for t in payload["steps"][0]["results"]["tests"])
+    assert len(completed.stdout) < 100_000
+
+
+def test_edited_test_file_is_tampered_and_never_done(kit):
+    write_step1(kit, SOLVED_STEP1)
+    test_file = kit / "exercises" / "step1" / "test_scaling.py"
+    test_file.write_text(test_file.read_text() + "\n# just a comment\n")
+    result = step1_json(kit)
+    assert result["status"] == "tampered" and result["exit"] == 1
+    assert "git checkout -- exercises/step1/test_*.py" in result["message"]
+
+
+def test_dropped_in_conftest_and_ini_cannot_change_the_outcome(kit):
+    write_step1(kit, SOLVED_STEP1.replace("255.0", "256.0"))
+    folder = kit / "exercises" / "step1"
+    (folder / "conftest.py").write_text(
+        "import pytest\n\n@pytest.hookimpl(wrapper=True)\ndef pytest_runtest_makereport(item, call):\n"
+        "    report = yield\n    report.outcome = 'passed'\n    return report\n"
+    )
+    (kit / "exercises" / "conftest.py").write_text((folder / "conftest.py").read_text())
+    (folder / "pytest.ini").write_text("[pytest]\naddopts = -p no:mnistkit.plugin -k nothing\n")
+    (folder / "test_mine.py").write_text("def test_always_passes():\n    assert True\n")
+    assert step1_json(kit)["status"] == "failing"
+
+
+# Options -------------------------------------------------------------------------------------
+
+def test_solutions_option_grades_every_step_done(tmp_path):
+    kit = make_kit(tmp_path)
+    completed = grader(kit, "--solutions", "--json")
+    payload = json.loads(completed.stdout)
+    assert completed.returncode == 0, [s["message"] for s in payload["steps"] if s["status"] != "done"]
+    assert payload["done"] == payload["total"] == 8 and payload["points"] == payload["max_points"] == 100
+
+
+def test_json_has_the_documented_shape(kit):
+    payload = json.loads(grader(kit, "--json").stdout)
+    assert payload["schema"] == 1 and payload["total"] == 8 and payload["done"] == 0
+    assert payload["next"] == {"step": 1, "command": "pytest exercises/step1"}
+    for step in payload["steps"]:
+        assert {"step", "title", "status", "passed", "failed", "message", "points", "max_points", "results"} <= set(step)
+        assert step["results"]["version"] == 3 and step["results"]["status"] in ("pass", "fail", "error")
+
+
+def test_unchanged_rerun_comes_from_the_cache_and_fresh_runs_again(kit):
+    write_step1(kit, SOLVED_STEP1)
+    first = step1_json(kit)
+    second = grader(kit, "--step", "1")
+    assert "remembered" in second.stderr
+    assert step1_json(kit)["cached"] is True
+    assert step1_json(kit, "--fresh")["cached"] is False
+    assert first["status"] == "done"
+
+
+def test_corrupt_cache_is_ignored(kit):
+    write_step1(kit, SOLVED_STEP1)
+    step1_json(kit)
+    (kit / ".mnistkit" / "results.json").write_text("{not json")
+    assert step1_json(kit)["status"] == "done"
+
+
+def test_hints_come_one_at_a_time_and_are_remembered(kit):
+    first, second = grader(kit, "--hint", "1").stdout, grader(kit, "--hint", "1").stdout
+    assert "hint 1 of" in first and "hint 2 of" in second
+    hints = [grader(kit, "--hint", "1").stdout for _ in range(3)]
+    assert "That was the last hint" in hints[-1]
+
+
+def test_compare_refuses_an_unfinished_step_without_confirmation(kit):
+    completed = grader(kit, "--compare", "1")
+    assert completed.returncode == 1 and "--yes" in completed.stdout and "+++" not in completed.stdout
+    shown = grader(kit, "--compare", "1", "--yes")
+    assert "+++ solutions/step1/scaling.py" in shown.stdout and "astype" in shown.stdout
+
+
+def test_compare_without_solutions_says_so(kit):
+    shutil.rmtree(kit / "solutions")
+    completed = grader(kit, "--compare", "1", "--yes")
+    assert "not in this copy of the kit" in completed.stdout and completed.returncode == 1
+
+
+def test_grading_still_works_once_solutions_are_removed(kit):
+    shutil.rmtree(kit / "solutions")
+    write_step1(kit, SOLVED_STEP1)
+    assert step1_json(kit)["status"] == "done"
+
+
+@pytest.mark.parametrize("args", [["--step", "9"], ["--hint", "0"], ["--bogus"], ["--jobs", "0"]])
+def test_usage_errors_exit_with_2(kit, args):
+    assert grader(kit, *args).returncode == 2
+
+
+def test_watch_rechecks_a_saved_step_until_interrupted(kit):
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    process = subprocess.Popen([sys.executable, str(kit / "grader.py"), "--watch", "--interval", "0.2"], cwd=kit, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        lines = []
+        for line in process.stdout:
+            lines.append(line)
+            if line.startswith("Watching"):
+                break
+        write_step1(kit, SOLVED_STEP1)
+        for line in process.stdout:
+            lines.append(line)
+            if "step 1 (" in line and "done" in line:
+                break
+        process.send_signal(signal.SIGINT)
+        rest, _ = process.communicate(timeout=30)
+    finally:
+        process.kill()
+    text = "".join(lines) + rest
+    assert "step 1 (Scale the pixels to [0, 1]): not-started" in text
+    assert "done, 8/8 tests" in text.replace("8/8", "8/8") or "done" in text
+    assert "next: step 2" in text and "Stopped watching" in text
+
+
+def test_full_run_reports_the_score_and_writes_the_figures(tmp_path):
+    kit = make_kit(tmp_path)
+    completed = grader(kit, "--full", "--solutions", "--json", "--epochs", "1", "--out", str(tmp_path / "run"))
+    payload = json.loads(completed.stdout)
+    full = payload["full"]
+    assert completed.returncode == 0, full
+    assert full["epochs"] == 1 and 0.9 < full["test_accuracy"] <= 1.0
+    assert sorted(Path(f).name for f in full["figures"]) == ["confusion_matrix.png", "conv_kernels.png", "training_history.png"]
+    assert all(Path(f).stat().st_size > 1000 for f in full["figures"])
+    assert "70,378" in (tmp_path / "run" / "model_summary.txt").read_text()
+
+
+def test_full_run_of_unfinished_steps_says_what_is_missing(kit):
+    completed = grader(kit, "--full", "--json", "--out", str(kit / "run"))
+    assert completed.returncode == 1
+    assert "not started" in json.loads(completed.stdout)["full"]["error"]

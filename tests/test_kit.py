@@ -1,0 +1,90 @@
+"""The kit's layout keeps its promises: every listed step is complete, solutions mirror the
+exercises, the manifest matches the tests, and nothing is missing or unlisted."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+from mnistkit import KIT_ROOT
+from mnistkit.manifest import build_manifest, load_manifest
+from mnistkit.steps import STEPS
+
+STEP_IDS = [f"step{s.number}" for s in STEPS]
+
+
+def functions_of(path: Path) -> dict[str, ast.FunctionDef]:
+    return {node.name: node for node in ast.parse(path.read_text()).body if isinstance(node, ast.FunctionDef)}
+
+
+@pytest.mark.parametrize("step", STEPS, ids=STEP_IDS)
+def test_step_has_stub_solution_tests_and_readme(step):
+    assert step.learner_file().exists(), f"missing {step.learner_file()}"
+    assert step.learner_file(solutions=True).exists(), f"missing {step.learner_file(solutions=True)}"
+    assert step.test_files(), f"exercises/{step.folder} has no test_*.py"
+    assert step.readme().exists(), f"exercises/{step.folder} has no README.md"
+
+
+@pytest.mark.parametrize("step", STEPS, ids=STEP_IDS)
+def test_stub_and_solution_define_the_contract_functions(step):
+    for path in (step.learner_file(), step.learner_file(solutions=True)):
+        missing = [name for name in step.functions if name not in functions_of(path)]
+        assert not missing, f"{path} lacks {missing}"
+
+
+@pytest.mark.parametrize("step", STEPS, ids=STEP_IDS)
+def test_solution_differs_from_stub_only_in_function_bodies(step):
+    stub, solution = functions_of(step.learner_file()), functions_of(step.learner_file(solutions=True))
+    for name in step.functions:
+        a, b = stub[name], solution[name]
+        assert ast.dump(a.args) == ast.dump(b.args), f"{name}: signatures differ between exercise and solution"
+        assert ast.get_docstring(a) == ast.get_docstring(b), f"{name}: docstrings differ between exercise and solution"
+        assert (a.returns and ast.dump(a.returns)) == (b.returns and ast.dump(b.returns)), f"{name}: return types differ"
+
+
+@pytest.mark.parametrize("step", STEPS, ids=STEP_IDS)
+def test_stub_says_todo_and_raises_not_implemented_naming_the_step(step):
+    text = step.learner_file().read_text()
+    assert f"TODO(step {step.number})" in text
+    assert re.search(rf'raise NotImplementedError\("step {step.number}\b', text)
+
+
+@pytest.mark.parametrize("step", STEPS, ids=STEP_IDS)
+def test_solutions_mirror_every_other_exercise_file(step):
+    exercise_files = {p.name for p in step.exercise_dir().iterdir() if p.is_file()}
+    solution_files = {p.name for p in step.solution_dir().iterdir() if p.is_file()}
+    assert exercise_files == solution_files
+    for name in exercise_files - {step.file}:
+        assert (step.exercise_dir() / name).read_bytes() == (step.solution_dir() / name).read_bytes(), (
+            f"solutions/{step.folder}/{name} differs from exercises/{step.folder}/{name}: copy it over"
+        )
+
+
+@pytest.mark.parametrize("step", STEPS, ids=STEP_IDS)
+def test_readme_has_two_or_three_hints(step):
+    hints = step.hints()
+    assert 2 <= len(hints) <= 3, f"exercises/{step.folder}/README.md has {len(hints)} hints under '## Hints'"
+
+
+def test_no_unlisted_step_folders():
+    listed = {s.folder for s in STEPS}
+    for side in ("exercises", "solutions"):
+        found = {p.name for p in (KIT_ROOT / side).iterdir() if p.is_dir() and p.name.startswith("step")}
+        assert found == listed, f"{side}/ has {sorted(found - listed)} not in mnistkit/steps.toml, or lacks {sorted(listed - found)}"
+
+
+def test_points_add_up_to_100():
+    assert sum(s.points for s in STEPS) == 100
+
+
+def test_manifest_matches_the_test_files():
+    assert load_manifest() == build_manifest(), "mnistkit/manifest.json is out of date: run `python -m mnistkit.manifest`"
+
+
+def test_readme_step_table_lists_every_step():
+    readme = (KIT_ROOT / "README.md").read_text()
+    for step in STEPS:
+        assert f"| {step.number} | {step.title} |" in readme, f"README.md's step table lacks step {step.number}"
