@@ -144,7 +144,7 @@ def _describe_failure(excinfo: pytest.ExceptionInfo, step: Step | None) -> tuple
 
 
 _outcome_key = pytest.StashKey[dict]()
-_not_started_key = pytest.StashKey[set]()
+_said_key = pytest.StashKey[set]()
 
 
 @pytest.hookimpl(wrapper=True)
@@ -157,14 +157,16 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     if excinfo is not None and not excinfo.errisinstance(pytest.skip.Exception) and record["status"] is None:
         step = step_of_path(Path(str(item.path)))
         outcome, message = _describe_failure(excinfo, step)
-        # "Not started" is said once per step in full; later tests of the step just point to it.
-        said = item.config.stash.setdefault(_not_started_key, set())
-        if outcome == NOT_STARTED and step is not None and step.number in said:
-            report.longrepr = f"step {step.number} not started (see the first failure)"
+        # "Not started" and a file that can't load are said once per step in full; later tests
+        # of the step just point to the first, so the learner sees one line, not a wall.
+        said = item.config.stash.setdefault(_said_key, set())
+        repeated = outcome in (NOT_STARTED, LEARNER_ERROR) and step is not None
+        if repeated and (step.number, message) in said:
+            report.longrepr = "(the same as above)" if outcome == LEARNER_ERROR else f"step {step.number} not started (see above)"
         else:
             report.longrepr = message
-        if outcome == NOT_STARTED and step is not None:
-            said.add(step.number)
+        if repeated:
+            said.add((step.number, message))
         record.update(status=outcome, message=message)
     elif report.skipped and record["status"] is None:
         record.update(status=SKIP, message=str(report.longrepr[-1]) if isinstance(report.longrepr, tuple) else "")
@@ -224,5 +226,10 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     path = session.config.getoption("mnistkit_report")
     if path:
-        payload = {"exitstatus": int(exitstatus), "tests": session.config.stash[_results_key]}
+        payload = {
+            "exitstatus": int(exitstatus),
+            "tests": session.config.stash[_results_key],
+            # Steps 1 and 2 promise fast feedback, which TensorFlow's import alone would spoil.
+            "tensorflow_imported": "tensorflow" in sys.modules,
+        }
         Path(path).write_text(json.dumps(payload, indent=1), encoding="utf-8")

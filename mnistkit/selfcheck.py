@@ -67,6 +67,7 @@ class SuiteRun:
     returncode: int
     tests: list[dict] = field(default_factory=list)
     stdout: str = ""
+    tensorflow_imported: bool | None = None
 
     def by_folder(self) -> dict[str, list[dict]]:
         """Results grouped by the first part of each test's node id (the variant's folder)."""
@@ -88,8 +89,8 @@ def run_suite(targets: list[Path], solutions: bool = False, timeout: float = 600
             timeout=timeout,
             stdin=subprocess.DEVNULL,
         )
-        tests = json.loads(report.read_text())["tests"] if report.exists() else []
-    return SuiteRun(completed.returncode, tests, completed.stdout + completed.stderr)
+        payload = json.loads(report.read_text()) if report.exists() else {}
+    return SuiteRun(completed.returncode, payload.get("tests", []), completed.stdout + completed.stderr, payload.get("tensorflow_imported"))
 
 
 def variant_expectation(path: Path) -> str:

@@ -88,3 +88,9 @@ def test_readme_step_table_lists_every_step():
     readme = (KIT_ROOT / "README.md").read_text()
     for step in STEPS:
         assert f"| {step.number} | {step.title} |" in readme, f"README.md's step table lacks step {step.number}"
+
+
+def test_classroom_workflow_grades_every_step_with_its_points():
+    workflow = (KIT_ROOT / ".github" / "workflows" / "classroom.yml").read_text()
+    graded = re.findall(r"command: python grader.py --step (\d+) --fresh\n\s+timeout: \d+\n\s+max-score: (\d+)", workflow)
+    assert [(int(n), int(p)) for n, p in graded] == [(s.number, s.points) for s in STEPS]

@@ -26,6 +26,7 @@ def variant_files(step) -> list[Path]:
 
 
 _runs: dict[int, dict[str, list[dict]]] = {}
+_tensorflow_imported: dict[int, bool | None] = {}
 
 
 def results_for(step_number: int, tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict]]:
@@ -45,6 +46,7 @@ def results_for(step_number: int, tmp_path_factory: pytest.TempPathFactory) -> d
         missing = [name for name, _ in sources if name not in results]
         assert not missing, f"no results for {missing}; pytest said:\n{run.stdout[-3000:]}"
         _runs[step_number] = results
+        _tensorflow_imported[step_number] = run.tensorflow_imported
     return _runs[step_number]
 
 
@@ -65,6 +67,12 @@ def test_untouched_stub_reports_not_started(step_number, tmp_path_factory):
     others = [t for t in tests if t["status"] != "not-started"]
     assert tests and not others, f"the stub of step {step_number} is not reported as not started:\n{describe(others)}"
     assert all(f"step {step_number} not started" in t["message"] for t in tests)
+
+
+@pytest.mark.parametrize("step_number", [s.number for s in STEPS if not s.tensorflow])
+def test_suites_of_steps_without_tensorflow_never_import_it(step_number, tmp_path_factory):
+    results_for(step_number, tmp_path_factory)
+    assert _tensorflow_imported[step_number] is False, f"step {step_number}'s suite imported TensorFlow"
 
 
 CASES = [pytest.param(step.number, path, id=f"step{step.number}-{path.stem}") for step in STEPS for path in variant_files(step)]

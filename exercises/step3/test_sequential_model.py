@@ -1,0 +1,117 @@
+"""Checks for step 3, build_sequential_model(input_shape, num_classes): the tutorial's CNN,
+activations as layer arguments, uncompiled, following both arguments, and able to learn.
+
+Run with `pytest exercises/step3` (or `--solutions` to check the reference solution).
+The checks go from coarse to fine: each test first runs the checks of the tests above it
+(mnistkit.models.Blueprint.STAGES), so every failing test names the first thing to fix.
+"""
+
+import pytest
+
+from mnistkit import facts
+from mnistkit.checks import check
+from mnistkit.models import MIN_ACCURACY, TEST_IMAGES, TRAIN_IMAGES, Blueprint, quick_test_accuracy
+
+BLUEPRINT = Blueprint("build_sequential_model", layered=False)
+OTHER_INPUT_SHAPE = (32, 32, 3)  # Colour images of another size.
+OTHER_NUM_CLASSES = 5
+
+
+@pytest.fixture(scope="module")
+def build_sequential_model(step_function):
+    return step_function("build_sequential_model")
+
+
+@pytest.fixture(scope="module")
+def model(build_sequential_model):
+    """The learner's model with the default arguments, built once, after seeding."""
+    from mnistkit.reference import reset_keras
+
+    reset_keras()
+    return build_sequential_model()
+
+
+def test_returns_a_keras_sequential_model(model):
+    BLUEPRINT.verify(model, upto="sequential")
+
+
+def test_model_is_returned_uncompiled(model):
+    BLUEPRINT.verify(model, upto="uncompiled")
+
+
+def test_model_knows_its_input_shape(model):
+    BLUEPRINT.verify(model, upto="input")
+
+
+def test_layers_come_in_the_tutorials_order(model):
+    BLUEPRINT.verify(model, upto="layers")
+
+
+def test_convolutions_have_32_then_64_filters(model):
+    BLUEPRINT.verify(model, upto="filters")
+
+
+def test_convolution_kernels_are_3x3(model):
+    BLUEPRINT.verify(model, upto="kernels")
+
+
+def test_pooling_windows_are_2x2(model):
+    BLUEPRINT.verify(model, upto="pools")
+
+
+def test_dropout_drops_half_of_the_features(model):
+    BLUEPRINT.verify(model, upto="dropout")
+
+
+def test_hidden_dense_layer_has_32_units(model):
+    BLUEPRINT.verify(model, upto="hidden_units")
+
+
+def test_output_layer_has_one_unit_per_digit(model):
+    BLUEPRINT.verify(model, upto="output_units")
+
+
+def test_hidden_layers_use_relu_and_the_output_softmax(model):
+    BLUEPRINT.verify(model, upto="activations")
+
+
+def test_outputs_are_probabilities_summing_to_one(model):
+    BLUEPRINT.verify(model, upto="probabilities")
+
+
+def test_model_has_the_tutorials_70378_parameters(model):
+    BLUEPRINT.verify(model, upto="params")
+
+
+def test_layer_output_shapes_match_the_tutorials_summary(model):
+    BLUEPRINT.verify(model, upto="shapes")
+
+
+def test_model_follows_the_input_shape_argument(build_sequential_model, model):
+    BLUEPRINT.verify(model, upto="shapes")
+    called = BLUEPRINT.called(input_shape=OTHER_INPUT_SHAPE)
+    other = build_sequential_model(input_shape=OTHER_INPUT_SHAPE)
+    BLUEPRINT.check_follows_arguments(other, OTHER_INPUT_SHAPE, facts.NUM_CLASSES, called)
+
+
+def test_model_follows_the_num_classes_argument(build_sequential_model, model):
+    BLUEPRINT.verify(model, upto="shapes")
+    called = BLUEPRINT.called(num_classes=OTHER_NUM_CLASSES)
+    other = build_sequential_model(num_classes=OTHER_NUM_CLASSES)
+    BLUEPRINT.check_follows_arguments(other, facts.INPUT_SHAPE, OTHER_NUM_CLASSES, called)
+
+
+def test_model_follows_both_arguments_given_by_position(build_sequential_model, model):
+    BLUEPRINT.verify(model, upto="shapes")
+    called = f"build_sequential_model({OTHER_INPUT_SHAPE}, {OTHER_NUM_CLASSES})"
+    other = build_sequential_model(OTHER_INPUT_SHAPE, OTHER_NUM_CLASSES)
+    BLUEPRINT.check_follows_arguments(other, OTHER_INPUT_SHAPE, OTHER_NUM_CLASSES, called)
+
+
+@pytest.mark.slow
+def test_model_learns_to_read_digits(build_sequential_model, model, mnist):
+    BLUEPRINT.verify(model, upto="shapes")
+    accuracy = quick_test_accuracy(build_sequential_model, mnist)
+    check(accuracy >= MIN_ACCURACY, "build_sequential_model(), compiled the kit's way and trained for one epoch on "
+          f"{TRAIN_IMAGES:,} images,", f"a test accuracy of at least {MIN_ACCURACY:.0%}", f"{accuracy:.1%} on {TEST_IMAGES:,} test images",
+          "the layers look right but the model doesn't learn: check the activations and that nothing else was added")

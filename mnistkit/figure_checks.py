@@ -1,0 +1,221 @@
+"""What steps 7 and 8 look at: the kit's trained model, and the figures a learner draws.
+
+The trained model is built once per process, however many suites or variant folders ask for it
+(the kit's self-test runs every variant of a step in one pytest process), and `ModelState` puts
+it back as it was after a learner's function has had it, so no test sees another test's damage.
+
+The figure helpers read a matplotlib `Figure` through public API only (`fig.axes`, `ax.texts`,
+`ax.get_images()`, `ax.get_subplotspec()`, ...) and raise a `Mistake` that says, in the
+tutorial's terms, what the figure lacks.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import numpy as np
+
+from mnistkit import reference
+from mnistkit.checks import Mistake
+
+# The trained model: the tutorial's Sequential-API CNN after one seeded epoch on the first 3,000
+# training images in batches of 32 (94 updates, about 2 s on 2 CPU cores). Measured on the first
+# 1,000 test images, seeds 1234, 1, 2, 3, 4, 5, 6: accuracy 0.871, 0.852, 0.882, 0.849, 0.839,
+# 0.878, 0.862 and loss 0.41-0.49; the same budget with batches of 128 reaches only 0.64-0.73.
+# An untrained model scores about 0.1. The model only has to be good enough that its predictions
+# and confusion matrix look like a real classifier's (a strong, asymmetric diagonal).
+TRAIN_IMAGES = 3000
+TRAIN_BATCH_SIZE = 32
+TEST_IMAGES = 1000
+# Sanity floor for the kit's own model, far below the worst measured run (0.839) and far above
+# an untrained one (about 0.1): if it fails, the kit is broken, not the learner's code.
+MIN_TEST_ACCURACY = 0.75
+
+
+@dataclass(frozen=True)
+class TrainedModel:
+    """The kit's trained model and what it makes of the first TEST_IMAGES test images."""
+
+    model: Any
+    x_test: np.ndarray  # (TEST_IMAGES, 28, 28, 1) float32, prepared as the network expects.
+    y_test: np.ndarray  # (TEST_IMAGES,) uint8 labels, as MNIST gives them.
+    probabilities: np.ndarray  # (TEST_IMAGES, 10) float64, model.predict(x_test).
+    loss: float  # model.evaluate(x_test, y_test), in the compiled order: loss, then accuracy.
+    accuracy: float
+
+
+@cache
+def trained() -> TrainedModel:
+    """The kit's compiled and trained CNN with its test results, computed once per process.
+
+    Read-only by agreement: tests hand `model` to a learner's function inside `ModelState`,
+    which puts its weights and compile settings back afterwards.
+    """
+    from mnistkit.data import load_mnist
+
+    (x_train, y_train), (x_test, y_test) = load_mnist()
+    reference.reset_keras()
+    model = reference.compile_model(reference.build_model(layered=False))
+    reference.train(model, reference.prepare(x_train[:TRAIN_IMAGES]), y_train[:TRAIN_IMAGES], epochs=1,
+                    batch_size=TRAIN_BATCH_SIZE)
+    x_test, y_test = reference.prepare(x_test[:TEST_IMAGES]), y_test[:TEST_IMAGES]
+    loss, accuracy = model.evaluate(x_test, y_test, verbose=0)
+    if accuracy < MIN_TEST_ACCURACY:
+        raise RuntimeError(f"the kit's own model reached only {accuracy:.3f} test accuracy "
+                           f"(expected at least {MIN_TEST_ACCURACY}); the kit is broken, not your code")
+    probabilities = np.asarray(model.predict(x_test, verbose=0), dtype=np.float64)
+    for array in (x_test, y_test, probabilities):
+        array.flags.writeable = False  # Shared by every test of the process: nobody may change them.
+    return TrainedModel(model, x_test, y_test, probabilities, float(loss), float(accuracy))
+
+
+def trained_model():
+    """Just the kit's trained model (see `trained`)."""
+    return trained().model
+
+
+class ModelState:
+    """A model's weights and compile settings, to tell whether a learner's function changed them
+    and to put them back."""
+
+    def __init__(self, model) -> None:
+        self.weights = [np.array(w, copy=True) for w in model.get_weights()]
+        self.compile_config = model.get_compile_config()
+
+    def weights_changed(self, model) -> bool:
+        now = model.get_weights()
+        return len(now) != len(self.weights) or any(
+            a.shape != b.shape or not np.array_equal(a, b) for a, b in zip(now, self.weights)
+        )
+
+    def restore(self, model) -> None:
+        if self.weights_changed(model):
+            model.set_weights(self.weights)
+        if model.get_compile_config() != self.compile_config:
+            reference.compile_model(model)
+
+
+# --- Figures ------------------------------------------------------------------------------------
+
+
+def as_figure(result: Any, called: str):
+    """`result` if it is a matplotlib Figure, else a Mistake naming what came back instead."""
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    if isinstance(result, Figure):
+        return result
+    if result is None:
+        raise Mistake(f"{called} returned None, expected a matplotlib Figure: did you forget the `return` statement? "
+                      "`fig, ax = plt.subplots(...)` gives you the figure to return (or `plt.gcf()`)")
+    if isinstance(result, Axes):
+        raise Mistake(f"{called} returned an Axes, expected the Figure that holds it: "
+                      "return `ax.figure` (sns.heatmap and plt.subplot return Axes, not the Figure)")
+    if isinstance(result, np.ndarray) and result.dtype == object:
+        raise Mistake(f"{called} returned an array of Axes, expected the Figure: "
+                      "`fig, axs = plt.subplots(...)` gives both; return `fig`")
+    if isinstance(result, tuple):
+        raise Mistake(f"{called} returned a tuple of {len(result)} items, expected just the Figure: return `fig` alone")
+    raise Mistake(f"{called} returned a {type(result).__name__}, expected a matplotlib Figure")
+
+
+def pictures(ax) -> list:
+    """The pictures drawn in `ax`: images (imshow, matshow) and colour meshes (sns.heatmap, pcolormesh)."""
+    from matplotlib.collections import QuadMesh
+
+    return list(ax.get_images()) + [c for c in ax.collections if isinstance(c, QuadMesh)]
+
+
+def picture_array(picture) -> np.ndarray:
+    """The values a picture shows, as a float array of its own shape (a channel axis of 1 squeezed)."""
+    values = np.ma.getdata(picture.get_array())
+    values = np.asarray(values, dtype=np.float64)
+    if values.ndim == 3 and values.shape[-1] == 1:
+        values = values[..., 0]
+    return values
+
+
+def titles(ax) -> list[str]:
+    """The non-empty titles of an Axes (centre, left and right)."""
+    return [ax.get_title(loc).strip() for loc in ("center", "left", "right") if ax.get_title(loc).strip()]
+
+
+def figure_titles(fig) -> list[str]:
+    """Every title of the figure: its suptitle and the titles of all its Axes."""
+    found = [fig.get_suptitle().strip()] if fig.get_suptitle().strip() else []
+    for ax in fig.axes:
+        found += titles(ax)
+    return found
+
+
+def axes_are_off(ax) -> bool:
+    """True after `ax.axis('off')` / `ax.set_axis_off()`, or when every axis line and spine is hidden."""
+    if not ax.axison:
+        return True
+    return not ax.xaxis.get_visible() and not ax.yaxis.get_visible() and not any(
+        spine.get_visible() for spine in ax.spines.values()
+    )
+
+
+_COUNT = re.compile(r"[+-]?\d+")
+
+
+def read_count(text: str) -> int | None:
+    """The whole number an annotation shows ('980', '1,135'), or None if it is not one."""
+    cleaned = text.strip().replace(",", "").replace("\u2212", "-")
+    return int(cleaned) if _COUNT.fullmatch(cleaned) else None
+
+
+def _line_up(positions: list[float], tolerance: float = 1.0) -> list[int]:
+    """The rank of each position among the distinct positions, treating positions closer than
+    `tolerance` pixels as one (so texts of one column share a column number)."""
+    order = sorted(range(len(positions)), key=positions.__getitem__)
+    ranks = [0] * len(positions)
+    rank = 0
+    for previous, index in zip([None] + order, order):
+        if previous is not None and positions[index] - positions[previous] > tolerance:
+            rank += 1
+        ranks[index] = rank
+    return ranks
+
+
+def annotation_grid(ax, size: int, called: str) -> list[list[str]]:
+    """The texts written in the cells of `ax`, as `size` rows (top to bottom) of `size` texts (left
+    to right), read from where they are drawn on the figure, whatever drew them."""
+    texts = [t for t in ax.texts if t.get_visible() and t.get_text().strip()]
+    if not texts:
+        raise Mistake(f"{called} drew a heatmap without numbers in its cells, expected every cell annotated "
+                      "with its count: pass `annot=True` to sns.heatmap (or write each count with ax.text)")
+    if len(texts) != size * size:
+        raise Mistake(f"{called} wrote {len(texts)} numbers on the heatmap, expected {size * size} "
+                      f"(one per cell of the {size}x{size} matrix, zeros included)")
+    ax.figure.draw_without_rendering()  # Settles limits and layout, so that positions are where the reader sees them.
+    points = [t.get_transform().transform(t.get_position()) for t in texts]
+    columns = _line_up([float(x) for x, _ in points])
+    rows = _line_up([-float(y) for _, y in points])  # Display y grows upwards; rows are read downwards.
+    if max(columns) + 1 != size or max(rows) + 1 != size:
+        raise Mistake(f"{called} placed its {len(texts)} numbers in {max(rows) + 1} rows and {max(columns) + 1} columns, "
+                      f"expected a {size}x{size} grid with one number in the middle of each cell")
+    grid = [["" for _ in range(size)] for _ in range(size)]
+    for text, row, column in zip(texts, rows, columns):
+        grid[row][column] = text.get_text()
+    return grid
+
+
+def learner_line(error: BaseException) -> str:
+    """'exercises/step8/kernels.py, line 12: ax.imshow(...)': where in the learner's file `error` was
+    raised, for messages that explain an error instead of letting it through."""
+    import traceback
+    from pathlib import Path
+
+    from mnistkit.learner import display_path
+
+    found = ""
+    for frame in traceback.extract_tb(error.__traceback__):
+        path = Path(frame.filename)
+        if ("exercises" in path.parts or "solutions" in path.parts) and not path.name.startswith("test_"):
+            found = f"{display_path(path)}, line {frame.lineno}: {(frame.line or '').strip()}"
+    return found

@@ -1,0 +1,426 @@
+"""Checks for step 7: evaluate_model, predict_labels, confusion_matrix and plot_confusion_matrix.
+
+Run with `pytest exercises/step7` (or `--solutions` to check the reference solution).
+
+The model your functions are given is the kit's own tutorial CNN, trained once per session for one
+seeded epoch on 3,000 training images (mnistkit/figure_checks.py), never the model of your steps
+3 to 6, so that this step is judged on its own. Every expected value is recomputed here from that
+model with Keras and numpy.
+"""
+
+import numpy as np
+import pytest
+
+from mnistkit.checks import Mistake, as_array, check, describe_array
+from mnistkit.figure_checks import (
+    ModelState,
+    annotation_grid,
+    as_figure,
+    figure_titles,
+    picture_array,
+    pictures,
+    read_count,
+    trained,
+)
+
+NUM_CLASSES = 10
+TEST_IMAGES = 1000  # Test images handed to evaluate_model; the first 1,000 of MNIST's test set.
+PREDICT_IMAGES = 500  # Images handed to predict_labels: not 10, so an argmax over the wrong axis shows in the shape.
+# The loss is a mean over batches summed in float32; another batch size or a hand-written mean
+# changes its last digits (measured: 1.2e-7 apart between batch sizes 32 and 128), so it is
+# compared with a relative tolerance far above that and far below any real difference.
+LOSS_TOLERANCE = 1e-5
+ACCURACY_TOLERANCE = 1e-6  # The accuracy is a count divided by TEST_IMAGES: exact up to rounding.
+
+EVALUATE = "evaluate_model(model, x_test, y_test)"
+PREDICT = f"predict_labels(model, <{PREDICT_IMAGES} test images>)"
+PLOT = "plot_confusion_matrix(matrix)"
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    """Close every figure a test opened, so that none piles up in memory."""
+    yield
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+
+
+@pytest.fixture(scope="session")
+def kit():
+    """The kit's trained and compiled CNN, with its predictions and score on the test images,
+    computed once per session."""
+    return trained()
+
+
+@pytest.fixture(scope="session")
+def model(kit):
+    return kit.model
+
+
+@pytest.fixture(scope="session")
+def test_set(kit):
+    """The first 1,000 test images, prepared as the network expects, and their uint8 labels."""
+    return kit.x_test, kit.y_test
+
+
+def call_with_model(function, model, *arguments):
+    """`function(model, *arguments)`, putting the model back as it was afterwards; also says whether
+    the call changed the model's weights."""
+    state = ModelState(model)
+    try:
+        result = function(model, *[np.array(a, copy=True) for a in arguments])
+        return result, state.weights_changed(model)
+    finally:
+        state.restore(model)
+
+
+# --- evaluate_model ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def kit_score(kit):
+    """(loss, accuracy) as the kit's own model.evaluate computes them on the same arrays."""
+    return kit.loss, kit.accuracy
+
+
+@pytest.fixture(scope="module")
+def evaluation(step_function, model, test_set):
+    """What evaluate_model returned, and whether it changed the model's weights."""
+    return call_with_model(step_function("evaluate_model"), model, *test_set)
+
+
+def score_pair(result) -> tuple[float, float]:
+    """The two numbers evaluate_model returned, as floats, or a Mistake saying why there aren't two."""
+    if result is None:
+        raise Mistake(f"{EVALUATE} returned None, expected (test_loss, test_accuracy): "
+                      "did you forget the `return` statement?")
+    if isinstance(result, dict):
+        raise Mistake(f"{EVALUATE} returned a dict with keys {sorted(result)}, expected the tuple "
+                      "(test_loss, test_accuracy): call model.evaluate without return_dict=True")
+    try:
+        items = list(result)
+    except TypeError:
+        raise Mistake(f"{EVALUATE} returned a single {type(result).__name__}, expected two numbers, "
+                      "(test_loss, test_accuracy): model.evaluate gives both, the loss first") from None
+    if len(items) != 2:
+        raise Mistake(f"{EVALUATE} returned {len(items)} values, expected 2, (test_loss, test_accuracy): "
+                      "the model is compiled with one loss and one metric, the accuracy")
+    try:
+        return float(np.asarray(items[0])), float(np.asarray(items[1]))
+    except (TypeError, ValueError):
+        raise Mistake(f"{EVALUATE} returned ({type(items[0]).__name__}, {type(items[1]).__name__}), "
+                      "expected two numbers, (test_loss, test_accuracy)") from None
+
+
+def close_to(got: tuple[float, float], expected: tuple[float, float]) -> bool:
+    return (abs(got[0] - expected[0]) <= LOSS_TOLERANCE * abs(expected[0]) + 1e-7
+            and abs(got[1] - expected[1]) <= ACCURACY_TOLERANCE)
+
+
+def score_hint(got: tuple[float, float], expected: tuple[float, float]) -> str:
+    """The likely mistake behind a wrong score."""
+    if close_to(got[::-1], expected):
+        return "they are swapped: model.evaluate gives the loss first, then the accuracy"
+    if close_to((got[0], got[1] / 100), expected):
+        return "the accuracy is a fraction between 0 and 1; multiply by 100 only when printing it"
+    return ("evaluate the model on the x_test and y_test you are given (all of them, not the training "
+            "data) with model.evaluate(x_test, y_test)")
+
+
+def test_evaluate_model_returns_a_tuple_of_loss_and_accuracy(evaluation):
+    result, _ = evaluation
+    score_pair(result)
+    if isinstance(result, list):
+        raise Mistake(f"{EVALUATE} returned a list, {result!r} (what model.evaluate gives), expected a tuple "
+                      "(test_loss, test_accuracy): return `float(score[0]), float(score[1])`")
+    check(isinstance(result, tuple), EVALUATE, "a tuple (test_loss, test_accuracy)", f"a {type(result).__name__}")
+
+
+def test_loss_and_accuracy_are_python_floats(evaluation):
+    result, _ = evaluation
+    score_pair(result)
+    for name, value in zip(("test_loss", "test_accuracy"), result):
+        if not isinstance(value, float):
+            kind = f"{type(value).__module__.split('.')[0]}.{type(value).__name__}"
+            raise Mistake(f"{EVALUATE} gave a {name} of type {kind}, expected a Python float: "
+                          f"convert each number with float(...), e.g. `return float(score[0]), float(score[1])`")
+
+
+def test_loss_comes_first_then_accuracy(evaluation, kit_score):
+    got = score_pair(evaluation[0])
+    check(not (close_to(got[::-1], kit_score) and not close_to(got, kit_score)), EVALUATE,
+          f"(test_loss, test_accuracy) = ({kit_score[0]:.4f}, {kit_score[1]:.4f})", f"({got[0]:.4f}, {got[1]:.4f})",
+          "loss first, then accuracy: model.evaluate returns them in that order")
+
+
+def test_accuracy_is_a_fraction_between_zero_and_one(evaluation, kit_score):
+    got = score_pair(evaluation[0])
+    if close_to(got[::-1], kit_score):
+        return  # The order is the problem, and the test above says so.
+    check(0.0 <= got[1] <= 1.0, EVALUATE, f"an accuracy between 0 and 1 ({kit_score[1]:.4f})",
+          f"an accuracy of {got[1]:g}",
+          "keep the fraction model.evaluate gives; the tutorial multiplies by 100 only to print a percentage")
+
+
+def test_score_is_model_evaluate_on_the_given_test_set(evaluation, kit_score):
+    got = score_pair(evaluation[0])
+    check(close_to(got, kit_score), EVALUATE,
+          f"(test_loss, test_accuracy) = ({kit_score[0]:.6f}, {kit_score[1]:.4f}), what model.evaluate(x_test, y_test) gives",
+          f"({got[0]:.6f}, {got[1]:.4f})", score_hint(got, kit_score))
+
+
+def test_evaluating_leaves_the_model_unchanged(evaluation):
+    _, changed = evaluation
+    check(not changed, EVALUATE, "the model's weights left as they were", "changed weights",
+          "evaluating only measures the trained model; don't call model.fit here (training is step 6)")
+
+
+# --- predict_labels ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def images(test_set):
+    return test_set[0][:PREDICT_IMAGES]
+
+
+@pytest.fixture(scope="session")
+def probabilities(kit):
+    """The kit model's class probabilities for the images, shape (PREDICT_IMAGES, 10)."""
+    return kit.probabilities[:PREDICT_IMAGES]
+
+
+@pytest.fixture(scope="module")
+def predict_labels(step_function):
+    return step_function("predict_labels")
+
+
+@pytest.fixture(scope="module")
+def predicted(predict_labels, model, images):
+    result, _ = call_with_model(predict_labels, model, images)
+    return result
+
+
+def labels_of(result, count: int, called: str) -> np.ndarray:
+    """predict_labels' result as an array of shape (count,), or a Mistake naming the shape mistake."""
+    labels = as_array(result, called)
+    if labels.shape == (count,):
+        return labels
+    if labels.shape == (count, NUM_CLASSES):
+        hint = ("these are the class probabilities model.predict gives; the label is the position of the "
+                "largest one in each row: np.argmax(probabilities, axis=1)")
+    elif labels.shape == (NUM_CLASSES,):
+        hint = ("np.argmax over axis 0 picks, for each class, the image most sure of it; "
+                "take the argmax over the classes of each image: axis=1")
+    elif labels.shape == () and count == 1:
+        hint = "np.squeeze (or .item()) turns the single label of one image into a bare number; keep the shape (1,)"
+    elif labels.shape == ():
+        hint = "np.argmax without an axis flattens all the probabilities into one number; pass axis=1"
+    else:
+        hint = "one label per image: np.argmax(model.predict(images), axis=1)"
+    raise Mistake(f"{called} gave a {describe_array(labels)}, expected shape ({count},), one label per image: {hint}")
+
+
+def test_predict_labels_gives_one_label_per_image(predicted):
+    labels_of(predicted, PREDICT_IMAGES, PREDICT)
+
+
+def test_predicted_labels_are_integers(predicted):
+    labels = labels_of(predicted, PREDICT_IMAGES, PREDICT)
+    check(labels.dtype.kind in "iu", PREDICT, "an integer array of class labels", describe_array(labels),
+          "a label is a class number, the position of the largest probability: np.argmax gives integers"
+          + (" (rounding a probability gives a float, not a class)" if labels.dtype.kind == "f" else ""))
+
+
+def test_each_label_is_the_most_likely_class(predicted, probabilities):
+    labels = labels_of(predicted, PREDICT_IMAGES, PREDICT)
+    expected = np.argmax(probabilities, axis=1)
+    if np.array_equal(labels.astype(np.float64), np.round(probabilities.max(axis=1))) and not np.array_equal(labels, expected):
+        raise Mistake(f"{PREDICT} gave the rounded largest probabilities ({labels[:5].tolist()}...), expected the classes "
+                      f"({expected[:5].tolist()}...): the label is where the largest probability sits, np.argmax(..., axis=1), "
+                      "not its value")
+    best = probabilities.max(axis=1)
+    chosen = probabilities[np.arange(PREDICT_IMAGES), np.clip(labels.astype(np.int64), 0, NUM_CLASSES - 1)]
+    # A label is right when its probability is the largest, up to float rounding (ties are allowed).
+    wrong = np.flatnonzero((labels < 0) | (labels >= NUM_CLASSES) | (chosen < best - 1e-6))
+    if wrong.size:
+        i = int(wrong[0])
+        raise Mistake(f"{PREDICT} gave label {labels[i]} for image {i}, expected {expected[i]} (probability "
+                      f"{best[i]:.3f}, the largest of its row); {wrong.size} of {PREDICT_IMAGES} labels differ: "
+                      "take np.argmax(model.predict(images), axis=1)")
+
+
+@pytest.mark.parametrize("count", [7, 1])
+def test_predict_labels_works_for_any_number_of_images(predict_labels, model, images, probabilities, count):
+    called = f"predict_labels(model, <{count} test image{'s' if count > 1 else ''}>)"
+    result, _ = call_with_model(predict_labels, model, images[:count])
+    labels = labels_of(result, count, called)
+    expected = np.argmax(probabilities[:count], axis=1)
+    check(np.array_equal(labels, expected), called, f"{expected.tolist()}", f"{labels.tolist()}",
+          "one label per image, whatever their number")
+
+
+# --- confusion_matrix ----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def confusion_matrix(step_function):
+    return step_function("confusion_matrix")
+
+
+def counts(labels: np.ndarray, predictions: np.ndarray, num_classes: int) -> np.ndarray:
+    """The kit's confusion matrix: entry [i, j] counts true label i predicted as j."""
+    matrix = np.zeros((num_classes, num_classes), dtype=np.int64)
+    np.add.at(matrix, (np.asarray(labels, dtype=np.int64), np.asarray(predictions, dtype=np.int64)), 1)
+    return matrix
+
+
+def matrix_from(confusion_matrix, labels, predictions, called: str, **num_classes) -> np.ndarray:
+    return as_array(confusion_matrix(labels.copy(), predictions.copy(), **num_classes), called)
+
+
+def test_confusion_matrix_has_a_row_and_column_for_every_class(confusion_matrix):
+    # Classes 8 and 9 never occur: a matrix sized from the data would miss them.
+    labels = np.array([0, 1, 2, 3, 4, 5, 6, 7, 7, 3])
+    predictions = np.array([0, 1, 2, 3, 4, 5, 6, 7, 1, 5])
+    called = "confusion_matrix(labels, predictions) with labels 0..7 only"
+    matrix = matrix_from(confusion_matrix, labels, predictions, called)
+    check(matrix.shape == (NUM_CLASSES, NUM_CLASSES), called, f"shape (10, 10) (num_classes=10 by default)",
+          describe_array(matrix),
+          "tf.math.confusion_matrix sizes the matrix from the largest label it sees (7 here, so 8x8) "
+          "unless you pass it num_classes=num_classes" if matrix.shape == (8, 8) else "one row and one column per class")
+
+
+def test_confusion_matrix_honours_num_classes(confusion_matrix):
+    labels, predictions = np.array([0, 1, 1, 0]), np.array([0, 1, 0, 0])
+    called = "confusion_matrix(labels, predictions, num_classes=3)"
+    matrix = matrix_from(confusion_matrix, labels, predictions, called, num_classes=3)
+    hint = ("use the num_classes argument instead of a fixed 10" if matrix.shape == (10, 10)
+            else "pass num_classes=num_classes on to tf.math.confusion_matrix; without it the size comes "
+                 "from the largest label seen" if matrix.shape == (2, 2) else "num_classes rows and columns")
+    check(matrix.shape == (3, 3), called, "shape (3, 3)", describe_array(matrix), hint)
+
+
+def test_confusion_matrix_holds_integer_counts(confusion_matrix):
+    labels, predictions = np.array([0, 2, 2, 1]), np.array([0, 2, 1, 1])
+    called = "confusion_matrix(labels, predictions, num_classes=3)"
+    matrix = matrix_from(confusion_matrix, labels, predictions, called, num_classes=3)
+    check(matrix.dtype.kind in "iu", called, "an integer array of counts", describe_array(matrix),
+          "counts are whole numbers; convert with .astype(int) (np.histogram2d and np.zeros give floats)")
+
+
+def test_rows_are_true_labels_and_columns_are_predictions(confusion_matrix):
+    labels = np.array([0, 0, 1, 2, 2, 2, 1, 0])
+    predictions = np.array([0, 1, 1, 2, 0, 2, 1, 2])
+    expected = counts(labels, predictions, 3)  # [[1, 1, 1], [0, 2, 0], [1, 0, 2]]
+    called = f"confusion_matrix({labels.tolist()}, {predictions.tolist()}, num_classes=3)"
+    matrix = matrix_from(confusion_matrix, labels, predictions, called, num_classes=3)
+    check(matrix.shape == expected.shape, called, f"shape {expected.shape}", describe_array(matrix))
+    if np.array_equal(matrix, expected.T):
+        raise Mistake(f"{called} gave {matrix.tolist()}, expected {expected.tolist()}: your matrix is transposed; "
+                      "row i must hold the images whose TRUE label is i, column j those predicted as j "
+                      "(the true labels go first: tf.math.confusion_matrix(labels, predictions))")
+    check(np.array_equal(matrix, expected), called, f"{expected.tolist()}", f"{matrix.tolist()}",
+          "entry [i, j] counts the images with true label i predicted as j")
+
+
+def test_confusion_matrix_counts_the_models_predictions(confusion_matrix, kit):
+    y_test = kit.y_test
+    predictions = np.argmax(kit.probabilities, axis=1)  # int64, shape (1000,)
+    expected = counts(y_test, predictions, NUM_CLASSES)
+    called = f"confusion_matrix(y_test, predictions) for {TEST_IMAGES} test images"
+    matrix = matrix_from(confusion_matrix, y_test, predictions, called)
+    check(matrix.shape == expected.shape, called, f"shape {expected.shape}", describe_array(matrix))
+    if not np.array_equal(matrix, expected):
+        row, column = np.argwhere(matrix != expected)[0]
+        hint = ("your matrix is transposed: rows are the true labels" if np.array_equal(matrix, expected.T)
+                else f"all entries must add up to the {TEST_IMAGES} images")
+        raise Mistake(f"{called} gave {matrix[row, column]} at [{row}, {column}], expected {expected[row, column]} "
+                      f"(images of true label {row} predicted as {column}): {hint}")
+
+
+# --- plot_confusion_matrix -----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def model_matrix(kit):
+    """The kit model's 10x10 confusion matrix on the test images (not symmetric, so a transposed plot shows)."""
+    matrix = counts(kit.y_test, np.argmax(kit.probabilities, axis=1), NUM_CLASSES)
+    assert not np.array_equal(matrix, matrix.T), "the kit's confusion matrix should not be symmetric"
+    return matrix
+
+
+@pytest.fixture(scope="module")
+def plot_confusion_matrix(step_function):
+    return step_function("plot_confusion_matrix")
+
+
+@pytest.fixture(scope="module")
+def drawn(plot_confusion_matrix, model_matrix):
+    """What plot_confusion_matrix returned for the kit model's matrix."""
+    return plot_confusion_matrix(model_matrix.copy())
+
+
+def heatmap_axes(fig, called: str):
+    """The Axes holding the annotated heatmap: the one with the most texts."""
+    if not fig.axes:
+        raise Mistake(f"{called} returned an empty Figure, expected a heatmap in it: draw with "
+                      "sns.heatmap(matrix, annot=True, fmt='d', ax=ax) on the figure's Axes")
+    return max(fig.axes, key=lambda ax: len(ax.texts))
+
+
+def counts_grid(fig, size: int, called: str) -> np.ndarray:
+    """The counts written in the heatmap's cells, as a (size, size) integer array, rows top to bottom."""
+    grid = annotation_grid(heatmap_axes(fig, called), size, called)
+    values = np.zeros((size, size), dtype=np.int64)
+    for row in range(size):
+        for column in range(size):
+            number = read_count(grid[row][column])
+            if number is None:
+                raise Mistake(f"{called} wrote {grid[row][column]!r} in the cell at row {row}, column {column}, "
+                              "expected a whole number (a count): pass fmt='d' to sns.heatmap; its default format "
+                              "writes large counts like 9.8e+02")
+            values[row, column] = number
+    return values
+
+
+def test_plot_confusion_matrix_returns_a_figure(drawn):
+    as_figure(drawn, PLOT)
+
+
+def test_figure_shows_the_matrix_as_a_heatmap(drawn, model_matrix):
+    fig = as_figure(drawn, PLOT)
+    cells = [picture_array(p).size for ax in fig.axes for p in pictures(ax)]
+    check(model_matrix.size in cells, PLOT, f"a heatmap of {model_matrix.size} coloured cells (10x10)",
+          f"pictures of {cells} cells" if cells else "no heatmap",
+          "draw the counts with sns.heatmap(matrix, ...) (or ax.imshow(matrix))")
+
+
+def test_every_cell_shows_its_count_as_a_whole_number(drawn, model_matrix):
+    counts_grid(as_figure(drawn, PLOT), NUM_CLASSES, PLOT)
+
+
+def test_counts_sit_in_their_cells_with_true_labels_as_rows(drawn, model_matrix):
+    shown = counts_grid(as_figure(drawn, PLOT), NUM_CLASSES, PLOT)
+    if np.array_equal(shown, model_matrix.T) and not np.array_equal(shown, model_matrix):
+        raise Mistake(f"{PLOT} drew the matrix transposed: row i (from the top) must show the true label i, "
+                      "column j the prediction j; plot the matrix as it is, without .T")
+    if not np.array_equal(shown, model_matrix):
+        row, column = np.argwhere(shown != model_matrix)[0]
+        raise Mistake(f"{PLOT} wrote {shown[row, column]} in the cell at row {row}, column {column}, expected "
+                      f"{model_matrix[row, column]} (matrix[{row}, {column}]): each cell shows its own count, "
+                      "rows top to bottom, columns left to right")
+
+
+def test_figure_is_titled_confusion_matrix(drawn):
+    found = figure_titles(as_figure(drawn, PLOT))
+    check(any("confusion matrix" in title.lower() for title in found), PLOT, 'the title "Confusion matrix"',
+          f"titles {found}" if found else "no title", 'add it with ax.set_title("Confusion matrix") (or plt.title)')
+
+
+def test_plot_confusion_matrix_works_for_any_number_of_classes(plot_confusion_matrix):
+    matrix = np.array([[5, 1, 0], [2, 7, 3], [0, 4, 9]])
+    called = "plot_confusion_matrix(<3x3 matrix>)"
+    shown = counts_grid(as_figure(plot_confusion_matrix(matrix.copy()), called), 3, called)
+    check(np.array_equal(shown, matrix), called, f"the counts {matrix.tolist()}", f"{shown.tolist()}",
+          "draw the matrix you are given, whatever its size (no fixed 10 classes)")

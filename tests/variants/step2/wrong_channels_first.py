@@ -1,0 +1,6 @@
+EXPECT = "channels go last"
+import numpy as np
+
+
+def add_channel_axis(images):
+    return np.expand_dims(images, 1)

@@ -1,0 +1,19 @@
+EXPECT = 'rows first, then columns'
+import matplotlib.pyplot as plt
+import numpy as np
+from keras import layers
+
+
+def first_layer_kernels(model):
+    conv_layer = next(layer for layer in model.layers if isinstance(layer, layers.Conv2D))
+    return conv_layer.get_weights()[0]
+
+
+def plot_kernels(kernels):
+    fig, axs = plt.subplots(8, 4, figsize=(5, 10))
+    for idx, ax in enumerate(np.ravel(axs)):
+        ax.set_title(f"Kernel {idx}")
+        ax.imshow(kernels[:, :, 0, idx], cmap="binary")
+        ax.axis("off")
+    fig.tight_layout()
+    return fig
