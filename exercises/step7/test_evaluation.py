@@ -218,7 +218,7 @@ def labels_of(result, count: int, called: str) -> np.ndarray:
         hint = "np.argmax without an axis flattens all the probabilities into one number; pass axis=1"
     else:
         hint = "one label per image: np.argmax(model.predict(images), axis=1)"
-    raise Mistake(f"{called} gave a {describe_array(labels)}, expected shape ({count},), one label per image: {hint}")
+    raise Mistake(f"{called} gave {describe_array(labels)}, expected shape ({count},), one label per image: {hint}")
 
 
 def test_predict_labels_gives_one_label_per_image(predicted):
@@ -400,16 +400,20 @@ def test_every_cell_shows_its_count_as_a_whole_number(drawn, model_matrix):
     counts_grid(as_figure(drawn, PLOT), NUM_CLASSES, PLOT)
 
 
-def test_counts_sit_in_their_cells_with_true_labels_as_rows(drawn, model_matrix):
-    shown = counts_grid(as_figure(drawn, PLOT), NUM_CLASSES, PLOT)
-    if np.array_equal(shown, model_matrix.T) and not np.array_equal(shown, model_matrix):
-        raise Mistake(f"{PLOT} drew the matrix transposed: row i (from the top) must show the true label i, "
+def check_counts_in_place(shown: np.ndarray, matrix: np.ndarray, called: str) -> None:
+    """The counts drawn must be the matrix itself: row i from the top is true label i."""
+    if np.array_equal(shown, matrix.T) and not np.array_equal(shown, matrix):
+        raise Mistake(f"{called} drew the matrix transposed: row i (from the top) must show the true label i, "
                       "column j the prediction j; plot the matrix as it is, without .T")
-    if not np.array_equal(shown, model_matrix):
-        row, column = np.argwhere(shown != model_matrix)[0]
-        raise Mistake(f"{PLOT} wrote {shown[row, column]} in the cell at row {row}, column {column}, expected "
-                      f"{model_matrix[row, column]} (matrix[{row}, {column}]): each cell shows its own count, "
+    if not np.array_equal(shown, matrix):
+        row, column = np.argwhere(shown != matrix)[0]
+        raise Mistake(f"{called} wrote {shown[row, column]} in the cell at row {row}, column {column}, expected "
+                      f"{matrix[row, column]} (matrix[{row}, {column}]): each cell shows its own count, "
                       "rows top to bottom, columns left to right")
+
+
+def test_counts_sit_in_their_cells_with_true_labels_as_rows(drawn, model_matrix):
+    check_counts_in_place(counts_grid(as_figure(drawn, PLOT), NUM_CLASSES, PLOT), model_matrix, PLOT)
 
 
 def test_figure_is_titled_confusion_matrix(drawn):
@@ -421,6 +425,4 @@ def test_figure_is_titled_confusion_matrix(drawn):
 def test_plot_confusion_matrix_works_for_any_number_of_classes(plot_confusion_matrix):
     matrix = np.array([[5, 1, 0], [2, 7, 3], [0, 4, 9]])
     called = "plot_confusion_matrix(<3x3 matrix>)"
-    shown = counts_grid(as_figure(plot_confusion_matrix(matrix.copy()), called), 3, called)
-    check(np.array_equal(shown, matrix), called, f"the counts {matrix.tolist()}", f"{shown.tolist()}",
-          "draw the matrix you are given, whatever its size (no fixed 10 classes)")
+    check_counts_in_place(counts_grid(as_figure(plot_confusion_matrix(matrix.copy()), called), 3, called), matrix, called)

@@ -1,0 +1,180 @@
+"""Checks for step 6, plot_history(history): two panels like the tutorial's Figure 1.
+
+Run with `pytest exercises/step6` (or `--solutions` to check the reference solution).
+plot_history gets a real keras.callbacks.History filled with the tutorial's own training log
+(10 epochs), so no training is needed here. Curves are recognised by their values, so any way
+of drawing them passes: the tutorial's `DataFrame.plot`, or `ax.plot` with labels; epochs may
+be numbered from 0 or from 1; the panels may sit side by side or one above the other.
+"""
+
+import pytest
+
+from mnistkit.checks import Mistake, check
+from mnistkit.training_checks import (
+    ACCURACY_KEYS,
+    LOSS_KEYS,
+    SHORT_HISTORY,
+    TUTORIAL_HISTORY,
+    comes_first,
+    find_curve,
+    history_with,
+    legend_label,
+    names_key,
+    panel_text,
+    panels_of,
+    x_is_epochs,
+)
+
+CALL = "plot_history(history)"
+EPOCHS = len(TUTORIAL_HISTORY["loss"])
+
+
+@pytest.fixture(scope="module")
+def plot_history(step_function):
+    return step_function("plot_history")
+
+
+@pytest.fixture(scope="module")
+def drawn(plot_history):
+    """What plot_history returns for the tutorial's history; every figure is closed afterwards."""
+    import matplotlib.pyplot as plt
+
+    try:
+        yield plot_history(history_with(TUTORIAL_HISTORY))
+    finally:
+        plt.close("all")
+
+
+def as_figure(result, called: str = CALL):
+    """The Figure plot_history returned, or a Mistake naming what came back instead."""
+    import numpy as np
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    if isinstance(result, Figure):
+        return result
+    if result is None:
+        raise Mistake(f"{called} returned None, expected the matplotlib Figure: "
+                      "`fig, axs = plt.subplots(1, 2)`, draw, then `return fig` (plt.show() returns nothing)")
+    if isinstance(result, tuple) and any(isinstance(item, Figure) for item in result):
+        raise Mistake(f"{called} returned a tuple (fig, axs), expected just the Figure: `return fig`")
+    if isinstance(result, Axes) or (isinstance(result, np.ndarray) and result.dtype == object):
+        raise Mistake(f"{called} returned the axes, expected the Figure that holds them: "
+                      "`fig, axs = plt.subplots(1, 2)` ... `return fig`")
+    raise Mistake(f"{called} returned a {type(result).__name__}, expected a matplotlib Figure: `return fig`")
+
+
+def curve(figure, key: str, history: dict = TUTORIAL_HISTORY, called: str = CALL):
+    """The curve showing history[key], or a Mistake saying no line shows it."""
+    found = find_curve(panels_of(figure), key, history[key])
+    if found is None:
+        shown = ", ".join(f"{v:g}" for v in history[key][:3])
+        hint = ("plot the validation curves too: they show how the model does on images it doesn't train on"
+                if key.startswith("val_") else f"plot history.history['{key}'], one point per epoch")
+        raise Mistake(f"{called} drew no line with the values of history.history['{key}'] ({shown}, ...), "
+                      f"expected a {key} curve: {hint}")
+    return found
+
+
+def metric_panels(figure, history: dict = TUTORIAL_HISTORY, called: str = CALL):
+    """(loss panel, accuracy panel): the two panels, each holding its pair of curves and nothing else."""
+    panels = panels_of(figure)
+    where = {key: curve(figure, key, history, called) for key in (*LOSS_KEYS, *ACCURACY_KEYS)}
+    for keys, other in ((LOSS_KEYS, ACCURACY_KEYS), (ACCURACY_KEYS, LOSS_KEYS)):
+        for key in keys:
+            mixed = [o for o in other if where[o].panel == where[key].panel]
+            if mixed:
+                raise Mistake(f"{called} drew {key} and {mixed[0]} in the same panel, expected loss and val_loss in "
+                              "one panel and accuracy and val_accuracy in the other (their scales differ): "
+                              "draw the loss columns on axs[0] and the accuracy columns on axs[1]")
+        first, second = keys
+        check(where[first].panel == where[second].panel, called,
+              f"{first} and {second} together in one panel", "them in different panels",
+              f"draw both {first} curves on the same axes, so training and validation can be compared")
+    return panels[where["loss"].panel], panels[where["accuracy"].panel]
+
+
+def test_plot_history_returns_a_matplotlib_figure(drawn):
+    as_figure(drawn)
+
+
+def test_figure_has_two_panels(drawn):
+    panels = panels_of(as_figure(drawn))
+    if not panels:
+        raise Mistake(f"{CALL} returned a Figure without any curve, expected two panels of curves: "
+                      "draw on the figure's axes (df.plot(ax=axs[0]) or axs[0].plot(...)) and return that figure")
+    if len(panels) == 1:
+        raise Mistake(f"{CALL} drew only one panel, expected two side by side like the tutorial's Figure 1: "
+                      "`fig, axs = plt.subplots(1, 2)`, loss curves on axs[0], accuracy curves on axs[1]")
+    check(len(panels) == 2, CALL, "two panels (loss, then accuracy)", f"{len(panels)} panels with curves",
+          "put loss and val_loss in one panel and accuracy and val_accuracy in the other")
+
+
+def test_one_panel_shows_loss_and_val_loss(drawn):
+    figure = as_figure(drawn)
+    for key in LOSS_KEYS:
+        curve(figure, key)
+    metric_panels(figure)
+
+
+def test_other_panel_shows_accuracy_and_val_accuracy(drawn):
+    figure = as_figure(drawn)
+    for key in ACCURACY_KEYS:
+        curve(figure, key)
+    metric_panels(figure)
+
+
+def test_curves_have_one_point_per_epoch(drawn):
+    figure = as_figure(drawn)
+    for key in (*LOSS_KEYS, *ACCURACY_KEYS):
+        line = curve(figure, key).line
+        xs = list(line.get_xdata())
+        check(x_is_epochs(line, EPOCHS), CALL,
+              f"the {key} curve drawn over the epochs 0..{EPOCHS - 1} (or 1..{EPOCHS})", f"x-values {xs}",
+              "plot each history list against its epoch number: df.plot() or ax.plot(values) do that")
+
+
+def test_loss_panel_comes_before_accuracy_panel(drawn):
+    loss_panel, accuracy_panel = metric_panels(as_figure(drawn))
+    check(comes_first(loss_panel, accuracy_panel), CALL, "the loss panel first (left) and the accuracy panel "
+          "second (right), as in the tutorial's Figure 1", "the accuracy panel first",
+          "draw the loss curves on axs[0] and the accuracy curves on axs[1]")
+
+
+def test_legends_name_every_curve(drawn):
+    figure = as_figure(drawn)
+    panels = panels_of(figure)
+    for key in (*LOSS_KEYS, *ACCURACY_KEYS):
+        found = curve(figure, key)
+        label = legend_label(figure, panels[found.panel], found.line)
+        if label is None:
+            raise Mistake(f"{CALL} drew the {key} curve without a legend entry, expected a legend naming each "
+                          f"curve: ax.plot(..., label='{key}') and then ax.legend() (DataFrame.plot adds one itself)")
+        check(names_key(label, key), CALL, f"a legend entry naming the {key} curve (such as '{key}')",
+              f"the {key} curve labelled '{label}'",
+              "validation curves say 'val' in their label, training curves don't; check which label goes with which curve")
+
+
+def test_panels_have_titles_and_axis_labels(drawn):
+    loss_panel, accuracy_panel = metric_panels(as_figure(drawn))
+    for panel, word, metric in ((loss_panel, "loss", "Loss"), (accuracy_panel, "acc", "Accuracy")):
+        check(word in panel_text(panel), CALL, f"the {metric.lower()} panel titled or y-labelled with '{metric}'",
+              f"title {panel.get_title()!r} and y-label {panel.get_ylabel()!r}",
+              f"as the tutorial does: title='{metric} during training', ax.set_ylabel('{metric}')")
+        check("epoch" in panel.get_xlabel().lower(), CALL, f"the {metric.lower()} panel's x-axis labelled with the epochs",
+              f"x-label {panel.get_xlabel()!r}", "ax.set_xlabel('Epoch [#]') on both panels")
+
+
+def test_plot_follows_the_history_it_is_given(plot_history):
+    import matplotlib.pyplot as plt
+
+    called = "plot_history(<a History of 4 epochs>)"
+    try:
+        figure = as_figure(plot_history(history_with(SHORT_HISTORY)), called)
+        metric_panels(figure, SHORT_HISTORY, called)
+        for key in (*LOSS_KEYS, *ACCURACY_KEYS):
+            found = curve(figure, key, SHORT_HISTORY, called)
+            check(x_is_epochs(found.line, len(SHORT_HISTORY[key])), called, f"the {key} curve over 4 epochs",
+                  f"x-values {list(found.line.get_xdata())}", "read everything from history.history; nothing is fixed")
+    finally:
+        plt.close("all")

@@ -1,0 +1,221 @@
+"""Checks for step 6, train_model(model, x_train, y_train, batch_size, epochs, validation_split).
+
+Run with `pytest exercises/step6` (or `--solutions` to check the reference solution).
+The models trained here are the kit's own (mnistkit.training_checks): a tiny classifier for the
+quick checks of fit()'s arguments, and the tutorial's CNN for the accuracy check. Both are
+keras.Sequential models that note down every call of their fit(), so the checks can see whether
+train_model fitted the model it was given, once, with the settings it was asked for.
+"""
+
+import numpy as np
+import pytest
+
+from mnistkit import facts, reference
+from mnistkit.checks import Mistake, check
+from mnistkit.training_checks import (
+    Request,
+    check_batch_size,
+    check_data,
+    check_epochs,
+    check_validation_split,
+    describe_result,
+    guard_for,
+    quick_model,
+    recording_cnn,
+    same_weights,
+    split_sizes,
+    steps_per_epoch,
+    the_fit_call,
+    weights_of,
+)
+
+# The quick checks: 1,000 images, with settings unlike the defaults so that a fixed 128, 10 or
+# 0.1 in the learner's code shows. 800 images are trained on in 13 batches of 64 (a fixed 128
+# would make 7, a split of 0.1 15).
+QUICK_IMAGES = 1000
+QUICK_SETTINGS = {"batch_size": 64, "epochs": 2, "validation_split": 0.2}
+NO_SPLIT_SETTINGS = {"batch_size": 250, "epochs": 1, "validation_split": 0.0}
+DEFAULTS_IMAGES = 640  # 10 epochs of 5 batches of 128 on a tiny model: well under a second.
+
+# The accuracy check: the kit's CNN, seeded (reference.SEED), trained by train_model on the first
+# 4,000 training images for 2 epochs in batches of 64 (3,600 trained on, 400 held out), then
+# scored on the first 2,000 test images.
+# Measured (Keras 3.15.1, TF 2.21, 2 CPU cores, ~3 s of training) over seeds 0-7 and 1234:
+#   the tutorial's fit call:        0.867 0.879 0.876 0.869 0.877 0.886 0.867 0.886 0.873 (min 0.867)
+#   the same with shuffle=False:    0.858 - 0.892 over the same seeds
+#   broken: no training at all:     0.04 - 0.14
+#           training on 400 images: 0.22 - 0.53 (the first 10 %)
+#           training on 64 images:  0.08 - 0.21
+#           images scaled again:    0.09 - 0.26 (x_train / 255 inside train_model)
+# 0.70 lies midway: 0.17 below the worst correct run and 0.17 above the best broken one.
+ACCURACY_IMAGES = 4000
+ACCURACY_SETTINGS = {"batch_size": 64, "epochs": 2, "validation_split": 0.1}
+TEST_IMAGES = 2000
+MIN_TEST_ACCURACY = 0.70
+SOLUTION_ACCURACY = "87-89 %"
+
+
+@pytest.fixture(scope="module")
+def train_model(step_function):
+    return step_function("train_model")
+
+
+@pytest.fixture(scope="module")
+def images(mnist):
+    """The first ACCURACY_IMAGES training images, prepared as the network expects, with their labels."""
+    (x_train, y_train), _ = mnist
+    return reference.prepare(x_train[:ACCURACY_IMAGES]), y_train[:ACCURACY_IMAGES].copy()
+
+
+class Run:
+    """One call of the learner's train_model on a fresh recording model, and all it left behind."""
+
+    def __init__(self, train_model, request: Request, model):
+        self.request = request
+        self.model = model
+        self.weights_before = weights_of(model)
+        # train_model gets copies, so that any change it makes to them shows.
+        self.x_given, self.y_given = request.x.copy(), request.y.copy()
+        if request.defaults:
+            self.result = train_model(model, self.x_given, self.y_given)
+        else:
+            self.result = train_model(
+                model,
+                self.x_given,
+                self.y_given,
+                batch_size=request.batch_size,
+                epochs=request.epochs,
+                validation_split=request.validation_split,
+            )
+
+    def fit_call(self):
+        return the_fit_call(self.model, self.request, self.weights_before)
+
+
+def quick_request(images, count: int, settings: dict, defaults: bool = False) -> Request:
+    x, y = images
+    return Request(x[:count], y[:count], defaults=defaults, **settings)
+
+
+@pytest.fixture(scope="module")
+def run(train_model, images):
+    """train_model(model, <1,000 images>, ..., batch_size=64, epochs=2, validation_split=0.2)."""
+    return Run(train_model, quick_request(images, QUICK_IMAGES, QUICK_SETTINGS), quick_model())
+
+
+@pytest.fixture(scope="module")
+def run_without_split(train_model, images):
+    return Run(train_model, quick_request(images, QUICK_IMAGES, NO_SPLIT_SETTINGS), quick_model())
+
+
+@pytest.fixture(scope="module")
+def run_with_defaults(train_model, images):
+    defaults = {"batch_size": facts.BATCH_SIZE, "epochs": facts.EPOCHS, "validation_split": facts.VALIDATION_SPLIT}
+    return Run(train_model, quick_request(images, DEFAULTS_IMAGES, defaults, defaults=True), quick_model())
+
+
+def test_train_model_trains_the_model_it_is_given(run):
+    if not run.model.fit_log.calls:
+        run.fit_call()  # Raises the Mistake that says fit() was never called on this model.
+    check(not same_weights(run.weights_before, weights_of(run.model)), run.request.called,
+          "the model's weights changed by training", "weights exactly as before",
+          "fit the `model` argument itself, with epochs above 0")
+
+
+def test_train_model_calls_fit_exactly_once(run):
+    run.fit_call()
+
+
+def test_train_model_returns_the_history_that_fit_returned(run):
+    import keras
+
+    call = run.fit_call()
+    result, called = run.result, run.request.called
+    if result is None:
+        raise Mistake(f"{called} returned None, expected the History that model.fit() returns: "
+                      "did you forget `return history`?")
+    if result is run.model:
+        raise Mistake(f"{called} returned the model, expected the History that model.fit() returns: "
+                      "`history = model.fit(...)`, then `return history` (the model is trained in place)")
+    if isinstance(result, dict):
+        hint = ("return `history` itself, not `history.history`; plot_history reads `history.history` from it"
+                if result is getattr(call.history, "history", None) or result == getattr(call.history, "history", None)
+                else "return the History object that model.fit() returns")
+        raise Mistake(f"{called} returned {describe_result(result)}, expected the keras.callbacks.History "
+                      f"that model.fit() returned: {hint}")
+    check(isinstance(result, keras.callbacks.History), called, "the keras.callbacks.History that model.fit() returned",
+          describe_result(result), "`history = model.fit(...)`, then `return history`")
+    check(result is call.history, called, "the History that its model.fit() call returned",
+          "another History object", "return what model.fit() returned, as it is")
+
+
+def test_fit_trains_on_the_images_and_labels_it_is_given(run):
+    check_data(run.fit_call(), run.request)
+
+
+def test_fit_runs_the_given_number_of_epochs(run):
+    call, request = run.fit_call(), run.request
+    check_epochs(call, request)
+    history = call.history
+    check(len(history.epoch) == request.epochs and history.params.get("epochs") == request.epochs, request.called,
+          f"a history of {request.epochs} epochs", f"history.epoch = {history.epoch}",
+          "pass epochs=epochs to fit and nothing that stops training early")
+
+
+def test_fit_uses_the_given_batch_size(run):
+    call, request = run.fit_call(), run.request
+    check_batch_size(call, request)
+    trained, _ = split_sizes(len(request.x), request.validation_split)
+    steps = steps_per_epoch(len(request.x), request.batch_size, request.validation_split)
+    check(call.history.params.get("steps") == steps, request.called,
+          f"{steps} batches per epoch ({trained} training images / batch size {request.batch_size}, rounded up)",
+          f"history.params['steps'] = {call.history.params.get('steps')}",
+          "pass batch_size=batch_size to fit and leave steps_per_epoch out")
+
+
+def test_fit_holds_out_the_given_validation_split(run):
+    call, request = run.fit_call(), run.request
+    check_validation_split(call, request)
+    keys = sorted(call.history.history)
+    check({"val_loss", "val_accuracy"} <= set(keys), request.called,
+          "val_loss and val_accuracy in history.history", f"the keys {keys}",
+          "pass validation_split=validation_split to fit")
+
+
+def test_validation_split_of_zero_holds_nothing_out(run_without_split):
+    call, request = run_without_split.fit_call(), run_without_split.request
+    check_validation_split(call, request)
+    keys = sorted(call.history.history)
+    check(not any(key.startswith("val_") for key in keys), request.called,
+          "no val_ keys in history.history (nothing was held out)", f"the keys {keys}",
+          "pass validation_split=validation_split to fit, and no validation_data")
+
+
+def test_default_settings_are_the_tutorials(run_with_defaults):
+    call, request = run_with_defaults.fit_call(), run_with_defaults.request
+    check_epochs(call, request)
+    check_batch_size(call, request)
+    check_validation_split(call, request)
+
+
+def test_input_arrays_are_left_unchanged(run):
+    request = run.request
+    for given, original, name in ((run.x_given, request.x, "x_train"), (run.y_given, request.y, "y_train")):
+        check(given.shape == original.shape and given.dtype == original.dtype and np.array_equal(given, original),
+              request.called, f"{name} left as it was", f"{name} changed in place",
+              f"work on a new array (no `{name} /= ...` or in-place edits); the images arrive ready to train on")
+
+
+@pytest.mark.slow
+def test_trained_model_classifies_test_images(train_model, images, mnist):
+    _, (x_test, y_test) = mnist
+    x_test, y_test = reference.prepare(x_test[:TEST_IMAGES]), y_test[:TEST_IMAGES]
+    request = Request(*images, **ACCURACY_SETTINGS)
+    # The guard stops a call with other settings before it trains: it would only cost time here.
+    run = Run(train_model, request, recording_cnn(guard=guard_for(request)))
+    run.fit_call()
+    _, accuracy = run.model.evaluate(x_test, y_test, batch_size=500, verbose=0)
+    check(accuracy >= MIN_TEST_ACCURACY, f"the kit's CNN after {request.called}",
+          f"at least {MIN_TEST_ACCURACY:.0%} of {TEST_IMAGES:,} test images classified correctly "
+          f"(the kit's solution reaches {SOLUTION_ACCURACY})", f"{accuracy:.1%}",
+          "the model did not learn: fit the `model` argument on x_train and y_train exactly as given")

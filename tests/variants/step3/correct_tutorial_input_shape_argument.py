@@ -1,0 +1,20 @@
+EXPECT = "pass"
+# Exactly the tutorial's code: input_shape= on the first layer (Keras 3 warns, but it works).
+from tensorflow import keras
+from tensorflow.keras import layers
+
+
+def build_sequential_model(input_shape=(28, 28, 1), num_classes=10):
+    model = keras.Sequential(
+        [
+            layers.Conv2D(32, kernel_size=(3, 3), activation='relu', input_shape=input_shape),
+            layers.MaxPooling2D(pool_size=(2, 2)),
+            layers.Conv2D(64, kernel_size=(3, 3), activation='relu'),
+            layers.MaxPooling2D(pool_size=(2, 2)),
+            layers.Flatten(),
+            layers.Dropout(0.5),
+            layers.Dense(32, activation='relu'),
+            layers.Dense(num_classes, activation='softmax'),
+        ]
+    )
+    return model

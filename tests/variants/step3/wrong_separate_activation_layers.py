@@ -1,0 +1,21 @@
+EXPECT = "step 3 gives each activation as a layer argument"
+import keras
+from keras import layers
+
+
+def build_sequential_model(input_shape=(28, 28, 1), num_classes=10):
+    return keras.Sequential([
+        keras.Input(shape=input_shape),
+        layers.Conv2D(32, kernel_size=(3, 3)),
+        layers.ReLU(),
+        layers.MaxPooling2D(pool_size=(2, 2)),
+        layers.Conv2D(64, kernel_size=(3, 3)),
+        layers.ReLU(),
+        layers.MaxPooling2D(pool_size=(2, 2)),
+        layers.Flatten(),
+        layers.Dropout(0.5),
+        layers.Dense(32),
+        layers.ReLU(),
+        layers.Dense(num_classes),
+        layers.Softmax(),
+    ])
