@@ -43,7 +43,9 @@ ACTIVATION_KINDS = {RELU: "ReLU", SOFTMAX: "Softmax", LINEAR: "Identity"}
 class LayerInfo:
     """One layer of a model, as plain data."""
 
-    kind: str  # "Conv2D", "MaxPooling2D", "Flatten", "Dropout", "Dense", "ReLU", "Softmax", or the class name.
+    # "Conv2D", "MaxPooling2D", "Flatten", "Dropout", "Dense"; for a weightless layer by what it does:
+    # "ReLU", "Softmax", "Identity", "Activation(sigmoid)"; else the layer's class name.
+    kind: str
     name: str  # The layer's Keras name, e.g. "conv2d_1".
     filters: int | None = None
     units: int | None = None
@@ -141,6 +143,8 @@ def describe_layer(layer: Any, input_shape: Shape | None) -> LayerInfo:
             return LayerInfo(ACTIVATION_KINDS[behaviour], **common)
         if isinstance(layer, layers.Activation):  # Activation('sigmoid'), say: named by its function.
             return LayerInfo(f"Activation({classify_activation(layer.activation, input_shape)})", **common)
+        if type(layer).__name__ in ACTIVATION_KINDS.values():  # ReLU(max_value=6) is not the tutorial's ReLU().
+            return LayerInfo(f"{type(layer).__name__}(non-default settings)", **common)
     return LayerInfo(type(layer).__name__, **common)
 
 
@@ -168,7 +172,10 @@ def describe_model(model: Any) -> ModelInfo:
 
 
 def format_shape(shape: Shape | None) -> str:
-    return "unknown" if shape is None else "(" + ", ".join("None" if d is None else str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
+    """`(None, 26, 26, 32)`, as model.summary() shows a shape."""
+    if shape is None:
+        return "unknown"
+    return str(tuple(shape))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -256,8 +263,16 @@ def _arrow(kinds: list[str]) -> str:
 class Blueprint:
     """The tutorial's model in one style, with the ordered checks a learner's model must pass."""
 
-    STAGES = ("sequential", "uncompiled", "input", "layers", "filters", "kernels", "pools",
-              "dropout", "hidden_units", "output_units", "activations", "probabilities", "shapes", "params")
+    # The checks, coarse to fine (each is the method check_<stage>), and what each one is about,
+    # for the short message of a later test that an earlier failure blocks.
+    STAGE_TOPICS = {
+        "sequential": "what the function returns", "uncompiled": "compiling", "input": "the input shape",
+        "layers": "the order of the layers", "filters": "the filter counts", "kernels": "the kernel sizes",
+        "pools": "the pool sizes", "dropout": "the dropout rates", "hidden_units": "the hidden Dense layer",
+        "output_units": "the output layer's units", "activations": "the activations",
+        "probabilities": "the softmax output", "shapes": "the output shapes", "params": "the parameter count",
+    }
+    STAGES = tuple(STAGE_TOPICS)
 
     def __init__(self, function_name: str, layered: bool):
         self.function_name = function_name
@@ -269,22 +284,31 @@ class Blueprint:
     # -- running the checks ------------------------------------------------------------------
 
     def verify(self, model: Any, upto: str, num_classes: int = facts.NUM_CLASSES, called: str | None = None) -> ModelInfo | None:
-        """Run the checks in STAGES order up to and including `upto`; raise a Mistake at the first problem."""
+        """Run the checks in STAGES order up to and including `upto`; raise a Mistake at the first problem.
+
+        The check of `upto` itself fails with its full message; an earlier check that fails only
+        says, in a short line, that it blocks this one (its own test gives the full message).
+        """
         if upto not in self.STAGES:
             raise ValueError(f"unknown stage {upto!r}; the stages are {self.STAGES}")
         called = called or self.called()
         plan = tutorial_plan(self.layered, num_classes)
         info = None
         for stage in self.STAGES[: self.STAGES.index(upto) + 1]:
-            if stage in ("sequential", "uncompiled"):
-                getattr(self, f"check_{stage}")(model, called)
-                continue
-            if info is None:
-                info = describe_model(model)
-            if stage == "probabilities":
-                self.check_probabilities(model, info, called)
-            else:
-                getattr(self, f"check_{stage}")(info, plan, called)
+            try:
+                if stage in ("sequential", "uncompiled"):
+                    getattr(self, f"check_{stage}")(model, called)
+                    continue
+                if info is None:
+                    info = describe_model(model)
+                if stage == "probabilities":
+                    self.check_probabilities(model, info, called)
+                else:
+                    getattr(self, f"check_{stage}")(info, plan, called)
+            except Mistake:
+                if stage == upto:
+                    raise
+                raise Mistake(f"not checked yet: first fix {self.STAGE_TOPICS[stage]} (see the failure above)") from None
         return info
 
     # -- the checks, coarse to fine ----------------------------------------------------------
@@ -315,7 +339,8 @@ class Blueprint:
             raise mistake(called, "a model that knows its input shape", "a model without an input shape",
                           "Keras can't build it or count its parameters: "
                           + ("start the list with keras.Input(shape=input_shape)" if self.layered else
-                             "give the first Conv2D input_shape=input_shape (or start the list with keras.Input(shape=input_shape))"))
+                             "give the first Conv2D input_shape=input_shape (or start the list with "
+                             "keras.Input(shape=input_shape))"))
 
     def check_layers(self, info: ModelInfo, plan: list[Planned], called: str) -> None:
         got, wanted = info.kinds, [p.kind for p in plan]
@@ -345,7 +370,7 @@ class Blueprint:
             return ("in step 4 each activation is its own layer: Conv2D(32, kernel_size=(3, 3)) then ReLU(), ..., "
                     "Dense(num_classes) then Softmax(); your model gives the activations as layer arguments "
                     "(activation=...), which is step 3's style"
-                    + ("" if info.kinds == [k for k in self._kinds() if k not in ACTIVATION_KINDS.values()]
+                    + ("" if info.kinds == [p.kind for p in tutorial_plan(True) if p.kind not in ACTIVATION_KINDS.values()]
                        else "; then compare the other layers with the list above (the second Dropout(0.5), after "
                             "Dense(32) and its ReLU, is new in step 4)"))
         if last.kind == "Dense":
@@ -355,9 +380,6 @@ class Blueprint:
             return ("relu on the output layer: the last layer must be Softmax(), which turns the class scores "
                     "into probabilities; ReLU belongs after the hidden layers only")
         return self._difference_hint(info.kinds, tutorial_plan(self.layered))
-
-    def _kinds(self) -> list[str]:
-        return [p.kind for p in tutorial_plan(self.layered)]
 
     def _difference_hint(self, got: list[str], plan: list[Planned]) -> str:
         """The first difference between the layer kinds, said in the tutorial's terms."""
@@ -389,28 +411,32 @@ class Blueprint:
         convs = self._aligned(info, plan, "Conv2D")
         got, wanted = [layer.filters for _, layer, _ in convs], [p.filters for _, _, p in convs]
         if got != wanted:
-            hint = ("the filter counts are swapped: the first Conv2D has 32 filters (basic patterns), the second 64"
-                    if got == wanted[::-1] else "the first Conv2D has 32 filters, the second 64: Conv2D(32, ...), Conv2D(64, ...)")
+            hint = "the first Conv2D has 32 filters, the second 64: Conv2D(32, ...), Conv2D(64, ...)"
+            if got == wanted[::-1]:
+                hint = "the filter counts are swapped: the first Conv2D has 32 filters (basic patterns), the second 64"
             raise mistake(called, f"Conv2D layers with {' then '.join(map(str, wanted))} filters",
                           f"Conv2D layers with {' then '.join(map(str, got))} filters", hint)
 
     def check_kernels(self, info: ModelInfo, plan: list[Planned], called: str) -> None:
         for _, layer, planned in self._aligned(info, plan, "Conv2D"):
             if layer.kernel_size != (3, 3):
-                raise mistake(called, "3x3 kernels in every Conv2D", f"a Conv2D({layer.filters}) with kernel_size={layer.kernel_size}",
+                raise mistake(called, "3x3 kernels in every Conv2D",
+                              f"a Conv2D({layer.filters}) with kernel_size={layer.kernel_size}",
                               "each filter looks at a 3x3 patch: kernel_size=(3, 3) (or kernel_size=3)")
 
     def check_pools(self, info: ModelInfo, plan: list[Planned], called: str) -> None:
         for index, layer, _ in self._aligned(info, plan, "MaxPooling2D"):
             if layer.pool_size != (2, 2):
-                raise mistake(called, "MaxPooling2D(pool_size=(2, 2))", f"MaxPooling2D with pool_size={layer.pool_size} (layer {index + 1})",
+                raise mistake(called, "MaxPooling2D(pool_size=(2, 2))",
+                              f"MaxPooling2D with pool_size={layer.pool_size} (layer {index + 1})",
                               "a 2x2 pool halves the height and width of the feature maps")
 
     def check_dropout(self, info: ModelInfo, plan: list[Planned], called: str) -> None:
         for index, layer, planned in self._aligned(info, plan, "Dropout"):
             if layer.rate is None or abs(layer.rate - planned.rate) > 1e-9:
                 raise mistake(called, f"Dropout({planned.rate})", f"Dropout({layer.rate:g}) (layer {index + 1})",
-                              f"wrong dropout rate: the tutorial drops {planned.rate:.0%} of the features during training, Dropout({planned.rate})")
+                              f"wrong dropout rate: the tutorial drops {planned.rate:.0%} of the features during "
+                              f"training, Dropout({planned.rate})")
 
     def check_hidden_units(self, info: ModelInfo, plan: list[Planned], called: str) -> None:
         hidden = self._aligned(info, plan, "Dense")[:-1]
@@ -433,14 +459,16 @@ class Blueprint:
             if layer.activation == planned.activation:
                 continue
             is_output = (index, layer, planned) == dense_layers[-1]
-            what = f"{'the output layer' if is_output else 'layer ' + str(index + 1)}, {layer.kind}({layer.filters or layer.units}), with"
+            where = "the output layer" if is_output else f"layer {index + 1}"
+            what = f"{where}, {layer.kind}({layer.filters or layer.units}), with"
             got = f"{what} activation={layer.activation!r}" + (" (none)" if layer.activation == LINEAR else "")
             if self.layered:
                 follower = "Softmax" if is_output else "ReLU"
                 raise mistake(called, f"no activation argument (the {follower}() layer after it applies the activation)", got,
                               f"in step 4 each activation is its own layer: leave out activation= here")
             if is_output and layer.activation == RELU:
-                hint = "relu on the output layer: the last Dense needs activation='softmax' to turn class scores into probabilities"
+                hint = ("relu on the output layer: the last Dense needs activation='softmax' to turn class scores "
+                        "into probabilities")
             elif is_output and layer.activation == LINEAR:
                 hint = "the output layer has no activation, so it outputs logits, not probabilities: add activation='softmax'"
             elif is_output:
@@ -459,7 +487,8 @@ class Blueprint:
         if outputs.min() < 0 or not np.allclose(sums, 1.0, atol=1e-4):
             last = "Softmax()" if self.layered else "activation='softmax' on the last Dense"
             raise mistake(f"{called} applied to 4 images", "class probabilities: non-negative, summing to 1 per image",
-                          f"outputs from {outputs.min():.3g} to {outputs.max():.3g} summing to {', '.join(f'{s:.3g}' for s in sums)}",
+                          f"outputs from {outputs.min():.3g} to {outputs.max():.3g} summing to "
+                          + ", ".join(f"{total:.3g}" for total in sums),
                           f"the model must end with softmax ({last})")
 
     def check_params(self, info: ModelInfo, plan: list[Planned], called: str, rows=None) -> None:
@@ -471,8 +500,10 @@ class Blueprint:
             if layer.params != row[2]:
                 raise mistake(called, f"{total:,} parameters, {row[2]:,} of them in layer {index + 1} ({row[0]})",
                               f"{info.total_params:,} parameters, {layer.params:,} in layer {index + 1} ({layer.kind})",
-                              "compare with the tutorial's model.summary() table (use_bias, strides and padding keep their defaults)")
-        raise mistake(called, f"{total:,} parameters", f"{info.total_params:,}", "compare with the tutorial's model.summary() table")
+                              "compare with the Param # column of the tutorial's model.summary(); Conv2D and Dense "
+                              "keep their default use_bias=True")
+        raise mistake(called, f"{total:,} parameters", f"{info.total_params:,}",
+                      "compare with the Param # column of the tutorial's model.summary()")
 
     def check_shapes(self, info: ModelInfo, plan: list[Planned], called: str, rows=None) -> None:
         rows = rows or tutorial_summary(self.layered)
@@ -485,13 +516,19 @@ class Blueprint:
 
     # -- the arguments -------------------------------------------------------------------------
 
-    def check_other_calls(self, build: Callable[..., Any], *which: str) -> None:
-        """Call `build` as OTHER_CALLS[name] says, for each name in `which`, and check each model."""
+    def check_other_calls(self, build: Callable[..., Any], *which: str, prerequisite: bool = False) -> None:
+        """Call `build` as OTHER_CALLS[name] says, for each name in `which`, and check each model.
+        As a `prerequisite` of a later test, a failure is only named in a short line."""
         for name in which:
             args, kwargs, input_shape, num_classes = OTHER_CALLS[name]
             shown = [repr(a) for a in args] + [f"{k}={v!r}" for k, v in kwargs.items()]
             called = f"{self.function_name}({', '.join(shown)})"
-            self.check_follows_arguments(build(*args, **kwargs), input_shape, num_classes, called)
+            try:
+                self.check_follows_arguments(build(*args, **kwargs), input_shape, num_classes, called)
+            except Mistake:
+                if not prerequisite:
+                    raise
+                raise Mistake(f"not checked yet: first fix {called} (see the failure above)") from None
 
     def check_follows_arguments(self, model: Any, input_shape: tuple[int, ...], num_classes: int, called: str) -> None:
         """The model built with other arguments has the reference model's input, output and shapes."""
@@ -507,7 +544,8 @@ class Blueprint:
                 hint = f"the input_shape argument is ignored: (28, 28, 1) is hard-coded; use input_shape instead"
             elif info.input_shape is None:
                 hint = "the model has no input shape at all: " + hint
-            raise mistake(called, f"a model whose input is {format_shape(wanted_input)}", f"input {format_shape(info.input_shape)}", hint)
+            raise mistake(called, f"a model whose input is {format_shape(wanted_input)}",
+                          f"input {format_shape(info.input_shape)}", hint)
         wanted_output = expected.layers[-1].output_shape
         got_output = info.layers[-1].output_shape if info.layers else None
         if got_output != wanted_output:

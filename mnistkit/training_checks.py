@@ -89,6 +89,13 @@ class FitLog:
 Guard = Callable[[FitCall, int], None]  # (the call, how many calls came before it) -> raise to refuse.
 
 
+class DryRun(BaseException):
+    """Raised by a dry-run model's fit() after recording the call, so that nothing is trained.
+
+    A BaseException, like KeyboardInterrupt, so that a learner's `except Exception:` lets it through.
+    """
+
+
 @cache
 def _recording_class():
     """The keras.Sequential subclass, defined on first use so that importing this module stays cheap."""
@@ -97,12 +104,17 @@ def _recording_class():
     signature = inspect.signature(keras.Model.fit)
 
     class RecordingSequential(keras.Sequential):
-        """A keras.Sequential that writes down each call of fit() in `self.fit_log`."""
+        """A keras.Sequential that writes down each call of fit() in `self.fit_log`.
 
-        def __init__(self, layers=None, guard: Guard | None = None, **kwargs):
+        `guard` may refuse a call (by raising) before it trains; `dry_run` records the first call
+        and then stops train_model with DryRun, for checks that only need fit()'s arguments.
+        """
+
+        def __init__(self, layers=None, guard: Guard | None = None, dry_run: bool = False, **kwargs):
             super().__init__(layers=layers, **kwargs)
             self.fit_log = FitLog()
             self.fit_guard = guard
+            self.fit_dry_run = dry_run
 
         def fit(self, *args, **kwargs):
             bound = signature.bind(self, *args, **kwargs)
@@ -113,29 +125,34 @@ def _recording_class():
             if self.fit_guard is not None:
                 self.fit_guard(call, len(self.fit_log.calls))
             self.fit_log.calls.append(call)
+            if self.fit_dry_run:
+                raise DryRun()
             call.history = super().fit(*args, **kwargs)
             return call.history
 
     return RecordingSequential
 
 
-def recording_model(layers: list, guard: Guard | None = None):
+def recording_model(layers: list, guard: Guard | None = None, dry_run: bool = False):
     """A keras.Sequential (a subclass of it) of `layers` that records every fit() call."""
-    return _recording_class()(layers, guard=guard)
+    return _recording_class()(layers, guard=guard, dry_run=dry_run)
 
 
-def quick_model(seed: int = reference.SEED):
+def quick_model(seed: int = reference.SEED, dry_run: bool = False):
     """A tiny compiled classifier (Flatten -> Dense(10, softmax)) that records its fit() calls.
 
     Checks of fit()'s arguments need a model that trains in milliseconds, not the CNN; it is
     compiled with the tutorial's settings, so its history has the same keys as the CNN's.
+    Seeded without clearing Keras's session (which costs a quarter of a second): its weights
+    only have to change, not to take particular values.
     """
     import keras
     from keras import layers
 
-    reference.reset_keras(seed)
+    keras.utils.set_random_seed(seed)
     model = recording_model(
-        [keras.Input(shape=facts.INPUT_SHAPE), layers.Flatten(), layers.Dense(facts.NUM_CLASSES, activation="softmax")]
+        [keras.Input(shape=facts.INPUT_SHAPE), layers.Flatten(), layers.Dense(facts.NUM_CLASSES, activation="softmax")],
+        dry_run=dry_run,
     )
     reference.compile_model(model)
     model.run_eagerly = True  # A handful of small steps: skipping the graph tracing saves time.

@@ -13,6 +13,7 @@ import pytest
 from mnistkit import facts, reference
 from mnistkit.checks import Mistake, check
 from mnistkit.training_checks import (
+    DryRun,
     Request,
     check_batch_size,
     check_data,
@@ -29,30 +30,32 @@ from mnistkit.training_checks import (
     weights_of,
 )
 
-# The quick checks: 1,000 images, with settings unlike the defaults so that a fixed 128, 10 or
-# 0.1 in the learner's code shows. 800 images are trained on in 13 batches of 64 (a fixed 128
-# would make 7, a split of 0.1 15).
+# The quick checks: a tiny model on 1,000 images, with settings unlike the defaults so that a
+# fixed 128, 10 or 0.1 in the learner's code shows. 800 images are trained on in 13 batches of 64
+# (a fixed 128 would make 7, a split of 0.1 15). The call without a split and the call with the
+# defaults are dry runs: fit() notes its arguments and stops before training (they are all those
+# checks need, and 10 epochs would cost a second).
 QUICK_IMAGES = 1000
 QUICK_SETTINGS = {"batch_size": 64, "epochs": 2, "validation_split": 0.2}
-NO_SPLIT_SETTINGS = {"batch_size": 250, "epochs": 1, "validation_split": 0.0}
-DEFAULTS_IMAGES = 640  # 10 epochs of 5 batches of 128 on a tiny model: well under a second.
+NO_SPLIT_SETTINGS = {"batch_size": 250, "epochs": 3, "validation_split": 0.0}
 
 # The accuracy check: the kit's CNN, seeded (reference.SEED), trained by train_model on the first
-# 4,000 training images for 2 epochs in batches of 64 (3,600 trained on, 400 held out), then
-# scored on the first 2,000 test images.
-# Measured (Keras 3.15.1, TF 2.21, 2 CPU cores, ~3 s of training) over seeds 0-7 and 1234:
-#   the tutorial's fit call:        0.867 0.879 0.876 0.869 0.877 0.886 0.867 0.886 0.873 (min 0.867)
-#   the same with shuffle=False:    0.858 - 0.892 over the same seeds
-#   broken: no training at all:     0.04 - 0.14
-#           training on 400 images: 0.22 - 0.53 (the first 10 %)
-#           training on 64 images:  0.08 - 0.21
-#           images scaled again:    0.09 - 0.26 (x_train / 255 inside train_model)
-# 0.70 lies midway: 0.17 below the worst correct run and 0.17 above the best broken one.
-ACCURACY_IMAGES = 4000
-ACCURACY_SETTINGS = {"batch_size": 64, "epochs": 2, "validation_split": 0.1}
-TEST_IMAGES = 2000
-MIN_TEST_ACCURACY = 0.70
-SOLUTION_ACCURACY = "87-89 %"
+# 3,000 training images for 1 epoch in batches of 32 (2,700 trained on in 85 steps, 300 held
+# out), then scored on the first 1,000 test images. About 2 s of training on 2 CPU cores.
+# Measured (Keras 3.15.1, TF 2.21) over seeds 0-7 and 1234:
+#   the tutorial's fit call:         0.801 0.783 0.847 0.758 0.770 0.827 0.783 0.770 0.809 (min 0.758)
+#   the same with shuffle=False:     0.692 - 0.831
+#   broken: no training at all:      0.04 - 0.15
+#           training on 300 images:  0.17 - 0.32 (the first 10 %)
+#           training on 64 images:   0.07 - 0.22
+#           images scaled again:     0.10 - 0.20 (x_train / 255 inside train_model)
+#           batches of 128 (a fixed batch_size, which the guard stops earlier): 0.56 - 0.68
+# 0.50 lies 0.19 below the worst correct run and 0.18 above the best broken one.
+ACCURACY_IMAGES = 3000
+ACCURACY_SETTINGS = {"batch_size": 32, "epochs": 1, "validation_split": 0.1}
+TEST_IMAGES = 1000
+MIN_TEST_ACCURACY = 0.50
+SOLUTION_ACCURACY = "76-85 %"
 
 
 @pytest.fixture(scope="module")
@@ -76,17 +79,21 @@ class Run:
         self.weights_before = weights_of(model)
         # train_model gets copies, so that any change it makes to them shows.
         self.x_given, self.y_given = request.x.copy(), request.y.copy()
-        if request.defaults:
-            self.result = train_model(model, self.x_given, self.y_given)
-        else:
-            self.result = train_model(
-                model,
-                self.x_given,
-                self.y_given,
-                batch_size=request.batch_size,
-                epochs=request.epochs,
-                validation_split=request.validation_split,
-            )
+        self.result = None
+        try:
+            if request.defaults:
+                self.result = train_model(model, self.x_given, self.y_given)
+            else:
+                self.result = train_model(
+                    model,
+                    self.x_given,
+                    self.y_given,
+                    batch_size=request.batch_size,
+                    epochs=request.epochs,
+                    validation_split=request.validation_split,
+                )
+        except DryRun:
+            pass  # A dry-run model's fit() stopped train_model once it had the arguments.
 
     def fit_call(self):
         return the_fit_call(self.model, self.request, self.weights_before)
@@ -105,13 +112,15 @@ def run(train_model, images):
 
 @pytest.fixture(scope="module")
 def run_without_split(train_model, images):
-    return Run(train_model, quick_request(images, QUICK_IMAGES, NO_SPLIT_SETTINGS), quick_model())
+    """train_model(model, <1,000 images>, ..., validation_split=0.0), as a dry run."""
+    return Run(train_model, quick_request(images, QUICK_IMAGES, NO_SPLIT_SETTINGS), quick_model(dry_run=True))
 
 
 @pytest.fixture(scope="module")
 def run_with_defaults(train_model, images):
+    """train_model(model, <1,000 images>, <1,000 labels>), as a dry run."""
     defaults = {"batch_size": facts.BATCH_SIZE, "epochs": facts.EPOCHS, "validation_split": facts.VALIDATION_SPLIT}
-    return Run(train_model, quick_request(images, DEFAULTS_IMAGES, defaults, defaults=True), quick_model())
+    return Run(train_model, quick_request(images, QUICK_IMAGES, defaults, defaults=True), quick_model(dry_run=True))
 
 
 def test_train_model_trains_the_model_it_is_given(run):
@@ -183,12 +192,8 @@ def test_fit_holds_out_the_given_validation_split(run):
 
 
 def test_validation_split_of_zero_holds_nothing_out(run_without_split):
-    call, request = run_without_split.fit_call(), run_without_split.request
-    check_validation_split(call, request)
-    keys = sorted(call.history.history)
-    check(not any(key.startswith("val_") for key in keys), request.called,
-          "no val_ keys in history.history (nothing was held out)", f"the keys {keys}",
-          "pass validation_split=validation_split to fit, and no validation_data")
+    # With validation_split=0.0 and no validation_data, fit() holds nothing out and records no val_ keys.
+    check_validation_split(run_without_split.fit_call(), run_without_split.request)
 
 
 def test_default_settings_are_the_tutorials(run_with_defaults):

@@ -1,4 +1,4 @@
-EXPECT = "is not in the tutorial's model"
+EXPECT = "the model has 3 Dense layers where the tutorial has 2"
 # A second hidden layer the tutorial doesn't have.
 import keras
 from keras import layers

@@ -1,4 +1,4 @@
-EXPECT = "where the tutorial has ReLU()"
+EXPECT = "where the tutorial has the third ReLU()"
 import keras
 from keras import layers
 
