@@ -266,7 +266,8 @@ class Blueprint:
     # The checks, coarse to fine (each is the method check_<stage>), and what each one is about,
     # for the short message of a later test that an earlier failure blocks.
     STAGE_TOPICS = {
-        "sequential": "what the function returns", "uncompiled": "compiling", "input": "the input shape",
+        "sequential": "what the function returns", "uncompiled": "returning the model uncompiled",
+        "input": "the input shape",
         "layers": "the order of the layers", "filters": "the filter counts", "kernels": "the kernel sizes",
         "pools": "the pool sizes", "dropout": "the dropout rates", "hidden_units": "the hidden Dense layer",
         "output_units": "the output layer's units", "activations": "the activations",
@@ -328,7 +329,10 @@ class Blueprint:
                       "put the layers in a list and return keras.Sequential([...]) itself")
 
     def check_uncompiled(self, model: Any, called: str) -> None:
-        compiled = bool(getattr(model, "compiled", False)) or getattr(model, "optimizer", None) is not None
+        try:
+            compiled = bool(model.get_compile_config())  # None until model.compile(...) is called.
+        except (AttributeError, TypeError, ValueError):
+            compiled = getattr(model, "optimizer", None) is not None
         if compiled:
             raise mistake(called, "an uncompiled model", "a compiled model",
                           "return the model without calling model.compile(...): compiling (loss, optimizer, metrics) "

@@ -183,8 +183,15 @@ def split_sizes(count: int, validation_split: float) -> tuple[int, int]:
     return train, count - train
 
 
-def steps_per_epoch(count: int, batch_size: int, validation_split: float) -> int:
-    return math.ceil(split_sizes(count, validation_split)[0] / batch_size)
+def images_trained_on(call: FitCall) -> int | None:
+    """How many images this fit() call trained on, from its own x and split (None if x has no length)."""
+    try:
+        count = len(call.arguments["x"])
+    except TypeError:
+        return None
+    if call.validation_data is not None:
+        return count  # Keras ignores validation_split when validation_data is given.
+    return split_sizes(count, call.validation_split)[0]
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,8 @@ import pandas as pd
 
 
 def train_model(model, x_train, y_train, batch_size=128, epochs=10, validation_split=0.1):
-    history = model.fit(x_train, y_train, batch_size=batch_size, epochs=epochs, validation_split=validation_split)
-    return history
+    # Not written yet: this learner started with plot_history.
+    raise NotImplementedError("step 6: train_model() is not written yet")
 
 
 def plot_history(history):
