@@ -247,8 +247,10 @@ def check_data(call: FitCall, request: Request) -> None:
         try:
             array = np.asarray(passed)
         except Exception:  # noqa: BLE001  (a generator, a Dataset, ...: anything that isn't the arrays)
+            array = None
+        if array is None or array.dtype == object:
             raise Mistake(f"{request.called} passed a {type(passed).__name__} to model.fit() as {argument}, "
-                          f"expected the {what} array train_model received: model.fit(x_train, y_train, ...)") from None
+                          f"expected the {what} array train_model received: model.fit(x_train, y_train, ...)")
         if array.shape != given.shape:
             if array.shape[:1] != given.shape[:1]:
                 hint = ("train on all of them; validation_split holds out the validation part by itself"

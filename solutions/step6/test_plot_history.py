@@ -9,7 +9,7 @@ be numbered from 0 or from 1; the panels may sit side by side or one above the o
 
 import pytest
 
-from mnistkit.checks import Mistake, check
+from mnistkit.checks import Mistake
 from mnistkit.training_checks import (
     ACCURACY_KEYS,
     LOSS_KEYS,
@@ -88,9 +88,9 @@ def metric_panels(figure, history: dict = TUTORIAL_HISTORY, called: str = CALL):
                               "one panel and accuracy and val_accuracy in the other (their scales differ): "
                               "draw the loss columns on axs[0] and the accuracy columns on axs[1]")
         first, second = keys
-        check(where[first].panel == where[second].panel, called,
-              f"{first} and {second} together in one panel", "them in different panels",
-              f"draw both {first} curves on the same axes, so training and validation can be compared")
+        if where[first].panel != where[second].panel:
+            raise Mistake(f"{called} drew {first} and {second} in different panels, expected them together in one "
+                          f"panel: draw both {first} curves on the same axes, so training and validation can be compared")
     return panels[where["loss"].panel], panels[where["accuracy"].panel]
 
 
@@ -106,8 +106,9 @@ def test_figure_has_two_panels(drawn):
     if len(panels) == 1:
         raise Mistake(f"{CALL} drew only one panel, expected two side by side like the tutorial's Figure 1: "
                       "`fig, axs = plt.subplots(1, 2)`, loss curves on axs[0], accuracy curves on axs[1]")
-    check(len(panels) == 2, CALL, "two panels (loss, then accuracy)", f"{len(panels)} panels with curves",
-          "put loss and val_loss in one panel and accuracy and val_accuracy in the other")
+    if len(panels) != 2:
+        raise Mistake(f"{CALL} drew {len(panels)} panels with curves, expected two (loss, then accuracy): put loss "
+                      "and val_loss in one panel and accuracy and val_accuracy in the other")
 
 
 def test_one_panel_shows_loss_and_val_loss(drawn):
@@ -128,17 +129,17 @@ def test_curves_have_one_point_per_epoch(drawn):
     figure = as_figure(drawn)
     for key in (*LOSS_KEYS, *ACCURACY_KEYS):
         line = curve(figure, key).line
-        xs = list(line.get_xdata())
-        check(x_is_epochs(line, EPOCHS), CALL,
-              f"the {key} curve drawn over the epochs 0..{EPOCHS - 1} (or 1..{EPOCHS})", f"x-values {xs}",
-              "plot each history list against its epoch number: df.plot() or ax.plot(values) do that")
+        if not x_is_epochs(line, EPOCHS):
+            raise Mistake(f"{CALL} drew the {key} curve at x-values {list(line.get_xdata())}, expected the epochs "
+                          f"0..{EPOCHS - 1} (or 1..{EPOCHS}): plot each history list against its epoch number; "
+                          "df.plot() and ax.plot(values) do that by themselves")
 
 
 def test_loss_panel_comes_before_accuracy_panel(drawn):
     loss_panel, accuracy_panel = metric_panels(as_figure(drawn))
-    check(comes_first(loss_panel, accuracy_panel), CALL, "the loss panel first (left) and the accuracy panel "
-          "second (right), as in the tutorial's Figure 1", "the accuracy panel first",
-          "draw the loss curves on axs[0] and the accuracy curves on axs[1]")
+    if not comes_first(loss_panel, accuracy_panel):
+        raise Mistake(f"{CALL} drew the accuracy panel first, expected the loss panel first (left) and the accuracy "
+                      "panel second (right), as in the tutorial's Figure 1: loss curves on axs[0], accuracy on axs[1]")
 
 
 def test_legends_name_every_curve(drawn):
@@ -150,19 +151,22 @@ def test_legends_name_every_curve(drawn):
         if label is None:
             raise Mistake(f"{CALL} drew the {key} curve without a legend entry, expected a legend naming each "
                           f"curve: ax.plot(..., label='{key}') and then ax.legend() (DataFrame.plot adds one itself)")
-        check(names_key(label, key), CALL, f"a legend entry naming the {key} curve (such as '{key}')",
-              f"the {key} curve labelled '{label}'",
-              "validation curves say 'val' in their label, training curves don't; check which label goes with which curve")
+        if not names_key(label, key):
+            raise Mistake(f"{CALL} labelled the {key} curve '{label}' in its legend, expected a label naming it "
+                          f"(such as '{key}'): validation curves say 'val' in their label, training curves don't; "
+                          "check which label goes with which curve")
 
 
 def test_panels_have_titles_and_axis_labels(drawn):
     loss_panel, accuracy_panel = metric_panels(as_figure(drawn))
     for panel, word, metric in ((loss_panel, "loss", "Loss"), (accuracy_panel, "acc", "Accuracy")):
-        check(word in panel_text(panel), CALL, f"the {metric.lower()} panel titled or y-labelled with '{metric}'",
-              f"title {panel.get_title()!r} and y-label {panel.get_ylabel()!r}",
-              f"as the tutorial does: title='{metric} during training', ax.set_ylabel('{metric}')")
-        check("epoch" in panel.get_xlabel().lower(), CALL, f"the {metric.lower()} panel's x-axis labelled with the epochs",
-              f"x-label {panel.get_xlabel()!r}", "ax.set_xlabel('Epoch [#]') on both panels")
+        if word not in panel_text(panel):
+            raise Mistake(f"{CALL} gave the {metric.lower()} panel the title {panel.get_title()!r} and the y-label "
+                          f"{panel.get_ylabel()!r}, expected one of them to name '{metric}': as the tutorial does, "
+                          f"title='{metric} during training' and ax.set_ylabel('{metric}')")
+        if "epoch" not in panel.get_xlabel().lower():
+            raise Mistake(f"{CALL} gave the {metric.lower()} panel the x-label {panel.get_xlabel()!r}, expected a "
+                          "label naming the epochs: ax.set_xlabel('Epoch [#]') on both panels")
 
 
 def test_plot_follows_the_history_it_is_given(plot_history):
@@ -174,7 +178,8 @@ def test_plot_follows_the_history_it_is_given(plot_history):
         metric_panels(figure, SHORT_HISTORY, called)
         for key in (*LOSS_KEYS, *ACCURACY_KEYS):
             found = curve(figure, key, SHORT_HISTORY, called)
-            check(x_is_epochs(found.line, len(SHORT_HISTORY[key])), called, f"the {key} curve over 4 epochs",
-                  f"x-values {list(found.line.get_xdata())}", "read everything from history.history; nothing is fixed")
+            if not x_is_epochs(found.line, len(SHORT_HISTORY[key])):
+                raise Mistake(f"{called} drew the {key} curve at x-values {list(found.line.get_xdata())}, expected "
+                              "the 4 epochs: read everything from the history you are given; fix no number of epochs")
     finally:
         plt.close("all")

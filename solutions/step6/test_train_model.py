@@ -50,8 +50,10 @@ NO_SPLIT_SETTINGS = {"batch_size": 250, "epochs": 3, "validation_split": 0.0}
 #           training on 300 images:  0.17 - 0.32 (the first 10 %)
 #           training on 64 images:   0.07 - 0.22
 #           images scaled again:     0.10 - 0.20 (x_train / 255 inside train_model)
+#           recompiled with optimizer='sgd' inside train_model: 0.22 - 0.40 (seeds 0-3, 1234)
 #           batches of 128 (a fixed batch_size, which the guard stops earlier): 0.56 - 0.68
-# 0.50 lies 0.19 below the worst correct run and 0.18 above the best broken one.
+# 0.50 lies 0.19 below the worst correct run, 0.18 above the best run on too few or rescaled images
+# and 0.10 above the best run with SGD. The test uses seed 1234 only: 0.809 with the solution.
 ACCURACY_IMAGES = 3000
 ACCURACY_SETTINGS = {"batch_size": 32, "epochs": 1, "validation_split": 0.1}
 TEST_IMAGES = 1000
@@ -223,7 +225,8 @@ def test_trained_model_classifies_test_images(train_model, images, mnist):
     run = Run(train_model, request, recording_cnn(guard=guard_for(request)))
     run.fit_call()
     _, accuracy = run.model.evaluate(x_test, y_test, batch_size=500, verbose=0)
-    check(accuracy >= MIN_TEST_ACCURACY, f"the kit's CNN after {request.called}",
-          f"at least {MIN_TEST_ACCURACY:.0%} of {TEST_IMAGES:,} test images classified correctly "
-          f"(the kit's solution reaches {SOLUTION_ACCURACY})", f"{accuracy:.1%}",
-          "the model did not learn: fit the `model` argument on x_train and y_train exactly as given")
+    if accuracy < MIN_TEST_ACCURACY:
+        raise Mistake(f"after {request.called}, the kit's CNN classified {accuracy:.1%} of {TEST_IMAGES:,} test "
+                      f"images correctly, expected at least {MIN_TEST_ACCURACY:.0%} (the kit's solution reaches "
+                      f"{SOLUTION_ACCURACY}): the model did not learn; fit the `model` argument as it is (compiled in "
+                      "step 5: don't compile it again) on x_train and y_train exactly as given")

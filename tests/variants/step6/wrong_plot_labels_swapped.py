@@ -1,4 +1,4 @@
-EXPECT = "the loss curve labelled 'val_loss'"
+EXPECT = "labelled the loss curve 'val_loss'"
 import matplotlib.pyplot as plt
 import pandas as pd
 

@@ -1,4 +1,4 @@
-EXPECT = "x_train changed in place"
+EXPECT = "changed x_train in place"
 import matplotlib.pyplot as plt
 import pandas as pd
 
