@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -60,10 +61,14 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return args
 
 
+_print_lock = threading.Lock()
+
+
 def progress(message: str, quiet: bool) -> None:
-    """A progress line on stderr (so stdout stays clean for --json)."""
+    """A progress line on stderr (so stdout stays clean for --json); steps finish in parallel."""
     if not quiet:
-        print(message, file=sys.stderr, flush=True)
+        with _print_lock:
+            print(message, file=sys.stderr, flush=True)
 
 
 def grade(steps: list[Step], solutions: bool, fresh: bool, jobs: int, quiet: bool) -> list[StepResult]:

@@ -50,8 +50,8 @@ def watch(interval: float = 1.0, jobs: int = 1) -> int:
             current = step
             say(result)
             break
+    seen = snapshot(root)  # Before saying we watch, so that no save after the message is missed.
     print(f"Watching {root} for saved files (Ctrl-C to stop)…", flush=True)
-    seen = snapshot(root)
     try:
         while True:
             time.sleep(interval)
@@ -60,9 +60,11 @@ def watch(interval: float = 1.0, jobs: int = 1) -> int:
             seen = now
             steps = sorted({s.number: s for s in (step_of_path(p) for p in changed) if s is not None}.values(), key=lambda s: s.number)
             for step in steps:
-                current = step
                 print(f"\n{time.strftime('%H:%M:%S')} {', '.join(str(p.relative_to(KIT_ROOT)) for p in changed if step_of_path(p) == step)} saved", flush=True)
-                say(grade_step(step, manifest, cache=cache))
+                result = grade_step(step, manifest, cache=cache)
+                say(result)
+                following = [s for s in STEPS if s.number > step.number]
+                current = following[0] if result.status == DONE and following else step
     except KeyboardInterrupt:
         print("\nStopped watching." + (f" Carry on with `pytest exercises/{current.folder}`." if current else ""), file=sys.stdout, flush=True)
         return 0
