@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import traceback
 from pathlib import Path
@@ -111,25 +112,26 @@ def mnist():
     return load_mnist()
 
 
-def _learner_frame(excinfo: pytest.ExceptionInfo) -> str | None:
-    """'exercises/step1/scaling.py, line 12: return images / 255' for the deepest frame in a learner file."""
+def _learner_frame(excinfo: pytest.ExceptionInfo) -> traceback.FrameSummary | None:
+    """The deepest frame of the traceback that lies in a learner's file (not a test file)."""
     found = None
     for frame in traceback.extract_tb(excinfo.tb):
         parts = Path(frame.filename).parts
         if ("exercises" in parts or "solutions" in parts) and not Path(frame.filename).name.startswith("test_"):
-            found = f"{display_path(Path(frame.filename))}, line {frame.lineno}: {(frame.line or '').strip()}"
+            found = frame
     return found
 
 
 def _describe_failure(excinfo: pytest.ExceptionInfo, step: Step | None) -> tuple[str, str]:
     """(outcome, one short message) for a failed test."""
     error = excinfo.value
-    where = _learner_frame(excinfo)
-    if isinstance(error, NotImplementedError) and where is not None:
+    frame = _learner_frame(excinfo)
+    where = None if frame is None else f"{display_path(Path(frame.filename))}, line {frame.lineno}: {(frame.line or '').strip()}"
+    if isinstance(error, NotImplementedError) and frame is not None:
         number = step.number if step else "?"
         return NOT_STARTED, (
-            f"step {number} not started: {where.split(',')[0]} still raises NotImplementedError. "
-            f"Replace the TODO(step {number}) with your code; the README beside it explains the step."
+            f"step {number} not started: {frame.name}() in {display_path(Path(frame.filename))} still raises "
+            f"NotImplementedError. Replace its TODO(step {number}) with your code; the README beside it explains the step."
         )
     if isinstance(error, LearnerCodeError):
         return LEARNER_ERROR, str(error)
@@ -141,6 +143,15 @@ def _describe_failure(excinfo: pytest.ExceptionInfo, step: Step | None) -> tuple
     if where is not None:
         return FAIL, f"your code raised {message}\n  at {where}"
     return FAIL, f"the test raised {message}"
+
+
+# TensorFlow's C++ start-up lines ("Could not find cuda drivers ...") arrive before its log level
+# is read; they say nothing about the learner's code, so they are left out of failure reports.
+_TF_NOISE = re.compile(r"^(WARNING: All log messages before absl::InitializeLog\(\).*|[IWE]\d{4} \d\d:\d\d:\d\d.*)$\n?", re.MULTILINE)
+
+
+def _without_tensorflow_noise(text: str) -> str:
+    return _TF_NOISE.sub("", text)
 
 
 _outcome_key = pytest.StashKey[dict]()
@@ -167,11 +178,14 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
             report.longrepr = message
         if repeated:
             said.add((step.number, message))
+            report.sections = []  # The one line says it all; captured output would only bury it.
         record.update(status=outcome, message=message)
     elif report.skipped and record["status"] is None:
         record.update(status=SKIP, message=str(report.longrepr[-1]) if isinstance(report.longrepr, tuple) else "")
     elif report.when == "call" and report.passed and record["status"] is None:
         record["status"] = PASS
+    cleaned = [(title, _without_tensorflow_noise(text)) for title, text in report.sections]
+    report.sections = [(title, text) for title, text in cleaned if text.strip()]
     return report
 
 
@@ -208,7 +222,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
             following = [s for s in STEPS if s.number > number]
             then = f"next: pytest exercises/step{following[0].number}" if following else "that was the last step: python grader.py"
             terminalreporter.write_line(f"step {number} done: all {len(outcomes)} checks pass. {then}", green=True)
-        elif all(o == NOT_STARTED for o in outcomes if o != PASS):
+        elif all(o == NOT_STARTED for o in outcomes):
             terminalreporter.write_line(
                 f"step {number} not started: open {folder}/step{number}/ and read its README.md "
                 f"(hints: python grader.py --hint {number})",
