@@ -31,6 +31,9 @@ os.environ.setdefault("MPLBACKEND", "Agg")  # Figures are checked, never shown.
 
 import pytest  # noqa: E402
 
+# No __pycache__ folders in exercises/ and solutions/: `diff -r exercises solutions` stays clean.
+sys.dont_write_bytecode = True
+
 from mnistkit.checks import Mistake  # noqa: E402
 from mnistkit.learner import LearnerCodeError, display_path, load_function  # noqa: E402
 from mnistkit.steps import STEPS, Step, step_of_path  # noqa: E402
@@ -135,6 +138,11 @@ def _describe_failure(excinfo: pytest.ExceptionInfo, step: Step | None) -> tuple
         )
     if isinstance(error, LearnerCodeError):
         return LEARNER_ERROR, str(error)
+    if isinstance(error, MemoryError):
+        return LEARNER_ERROR, (
+            "your code ran out of memory" + (f" at {where}" if where else "")
+            + ": the steps need well under a gigabyte; is something copied or allocated far too often?"
+        )
     if isinstance(error, Mistake):
         return FAIL, str(error)
     if isinstance(error, AssertionError):

@@ -118,6 +118,31 @@ def test_crash_with_os_exit_is_error_not_success(kit):
     assert result["status"] == "error" and result["exit"] == 1
 
 
+def test_memory_hog_is_stopped_and_reported_as_error(kit):
+    write_step1(kit, "def scale_pixels(images):\n    hoard = bytearray(16 * 2**30)\n    return hoard\n")
+    result = step1_json(kit)
+    assert result["status"] == "error" and "ran out of memory" in result["message"]
+
+
+def test_ending_the_session_early_is_error_not_success(kit):
+    write_step1(kit, "import pytest\n\ndef scale_pixels(images):\n    pytest.exit('all good', returncode=0)\n")
+    result = step1_json(kit)
+    assert result["status"] == "error" and "never reported" in result["message"]
+
+
+def test_grader_never_imports_tensorflow(kit):
+    write_step1(kit, SOLVED_STEP1)
+    probe = (
+        "import runpy, sys\n"
+        f"sys.argv = ['grader.py', '--step', '3', '--json']\n"
+        "try:\n    runpy.run_path('grader.py', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+        "print('TF', 'tensorflow' in sys.modules, file=sys.stderr)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    completed = subprocess.run([sys.executable, "-c", probe], cwd=kit, env=env, capture_output=True, text=True, timeout=300)
+    assert "TF False" in completed.stderr
+
+
 def test_output_flood_is_capped_and_graded(kit):
     write_step1(kit, SOLVED_STEP1.replace('    return images.astype("float32") / 255.0',
                                           '    print("x" * 2_000_000)\n    return images.astype("float32") / 255.0'))
