@@ -177,20 +177,25 @@ def judge(step: Step, expected_tests: list[str], code: int | None, report: dict 
     result.tests = ordered
     result.passed = sum(t["status"] == "pass" for t in ordered)
     result.failed = len(ordered) - result.passed
-    problems = [t for t in ordered if t["status"] != "pass"]
-    if not problems and code == 0:
+    # A skipped test ("not checked yet: first fix ...") never counts as a pass, but it is not the
+    # failure to report either: that is the first test that really failed.
+    problems = [t for t in ordered if t["status"] not in ("pass", "skip")]
+    if not problems and code == 0 and result.failed == 0:
         result.status = DONE
-    elif problems and all(t["status"] == "not-started" for t in problems) and result.passed == 0:
+    elif not problems and result.failed == 0:
+        result.message = f"every test passed but pytest exited with code {code}: {_tail(output)}"
+    elif not problems:
+        result.status = FAILING
+        result.message = f"{result.failed} tests were skipped; every test must run and pass"
+    elif all(t["status"] == "not-started" for t in problems) and result.passed == 0:
         result.status = NOT_STARTED
         result.message = f"step {step.number} not started"
     elif any(t["status"] == "error" for t in problems):
         result.status = ERROR
         result.message = _first_line(next(t for t in problems if t["status"] == "error")["message"])
-    elif problems:
+    else:
         result.status = FAILING
         result.message = _first_line(problems[0]["message"])
-    else:
-        result.message = f"every test passed but pytest exited with code {code}: {_tail(output)}"
     return result
 
 

@@ -62,9 +62,9 @@ def watch(interval: float = 1.0, jobs: int = 1) -> int:
             for step in steps:
                 print(f"\n{time.strftime('%H:%M:%S')} {', '.join(str(p.relative_to(KIT_ROOT)) for p in changed if step_of_path(p) == step)} saved", flush=True)
                 result = grade_step(step, manifest, cache=cache)
-                say(result)
                 following = [s for s in STEPS if s.number > step.number]
                 current = following[0] if result.status == DONE and following else step
+                say(result)
     except KeyboardInterrupt:
         print("\nStopped watching." + (f" Carry on with `pytest exercises/{current.folder}`." if current else ""), file=sys.stdout, flush=True)
         return 0
