@@ -112,10 +112,37 @@ def compiled_metrics(model: Any) -> list[str]:
     return names
 
 
-def history_hint(keys: set[str]) -> str:
-    """The likely mistake behind training-history keys other than loss, accuracy, val_loss, val_accuracy."""
+def misplaced_settings(model: Any, called: str) -> str | None:
+    """A message when compile got loss_weights (the tutorial gives none), else None.
+
+    In Keras 3, `compile(optimizer, loss, loss_weights, metrics, ...)`: a third positional argument
+    such as `['accuracy']` becomes loss_weights, the model tracks no metric, and the loss fails with
+    "dtype='string' is not a valid dtype", which says nothing about the slip.
+    """
+    config = model.get_compile_config() or {}
+    loss_weights = config.get("loss_weights")
+    if loss_weights is None or (isinstance(loss_weights, (list, tuple, dict)) and not loss_weights):
+        return None
+    if not config.get("metrics"):
+        return (f"{called} called model.compile(...) with loss_weights={loss_weights!r} and no metrics, expected "
+                "metrics=['accuracy']: compile's third positional argument is loss_weights, not metrics: write "
+                "metrics=['accuracy'] by name")
+    return (f"{called} called model.compile(...) with loss_weights={loss_weights!r}, expected no loss_weights: the "
+            "tutorial gives compile a loss, an optimizer and metrics=['accuracy'], nothing else")
+
+
+def history_hint(keys: set[str], metrics: list[str] | tuple[str, ...] = ()) -> str:
+    """The likely mistake behind training-history keys other than loss, accuracy, val_loss, val_accuracy.
+
+    `metrics` are the metrics given to compile, as `compiled_metrics()` names them.
+    """
     if "acc" in keys:
         return ("in Keras 3, metrics=['acc'] records 'acc' and 'val_acc'; write metrics=['accuracy'] so the "
+                "history says 'accuracy' and 'val_accuracy' (step 6 plots those)")
+    # A metric given as a string other than 'accuracy' is recorded under that very string.
+    named = [name for name in metrics if "(" not in name and name != "accuracy" and name in keys]
+    if named and "accuracy" not in keys:
+        return (f"metrics=[{named[0]!r}] records {named[0]!r} and 'val_{named[0]}'; write metrics=['accuracy'] so the "
                 "history says 'accuracy' and 'val_accuracy' (step 6 plots those)")
     if "accuracy" not in keys and any("accuracy" in key for key in keys):
         return ("an accuracy metric object is recorded under its own name; use metrics=['accuracy'] "

@@ -4,6 +4,9 @@ The trained model is built once per process, however many suites or variant fold
 (the kit's self-test runs every variant of a step in one pytest process), and `ModelState` puts
 it back as it was after a learner's function has had it, so no test sees another test's damage.
 
+`Prerequisites` lets a test skip ("not checked yet: first fix ...") while a check it builds on
+fails, so that one mistake is reported by one test, not repeated by every test after it.
+
 The figure helpers read a matplotlib `Figure` through public API only (`fig.axes`, `ax.texts`,
 `ax.get_images()`, `ax.get_subplotspec()`, ...) and raise a `Mistake` that says, in the
 tutorial's terms, what the figure lacks.
@@ -19,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from mnistkit import reference
-from mnistkit.checks import Mistake
+from mnistkit.checks import Mistake, ulp_close
 
 # The trained model: the tutorial's Sequential-API CNN after one seeded epoch on the first 3,000
 # training images in batches of 32 (94 updates, about 2 s on 2 CPU cores). Measured on the first
@@ -104,6 +107,45 @@ class ModelState:
             reference.compile_model(model)
 
 
+# --- Checks that later tests build on ------------------------------------------------------------
+
+
+class Prerequisites:
+    """The outcomes of checks that later tests build on, each check run at most once per module.
+
+    The test that owns a check calls `own(name, check)`, which raises the check's failure. A later
+    test that only makes sense once that check passes calls `need(name, check, what, test)`: if the
+    check failed, the later test is skipped ("not checked yet: first fix ..."), so that one mistake
+    is reported once, by its own test, instead of again by every test after it. A skip never counts
+    as a pass. A failure is remembered (the learner's code is not run again for it); a pass too.
+    """
+
+    def __init__(self) -> None:
+        self._failures: dict[str, BaseException | None] = {}
+
+    def _outcome(self, name: str, check) -> BaseException | None:
+        if name not in self._failures:
+            try:
+                check()
+                self._failures[name] = None
+            except NotImplementedError:
+                raise  # "Not started" is the plugin's to say, in every test.
+            except Exception as error:  # noqa: BLE001  (a Mistake, or the learner's code failing)
+                self._failures[name] = error
+        return self._failures[name]
+
+    def own(self, name: str, check) -> None:
+        failure = self._outcome(name, check)
+        if failure is not None:
+            raise failure
+
+    def need(self, name: str, check, what: str, test: str) -> None:
+        import pytest
+
+        if self._outcome(name, check) is not None:
+            pytest.skip(f"not checked yet: first fix {what} ({test} says how)")
+
+
 # --- Figures ------------------------------------------------------------------------------------
 
 
@@ -142,6 +184,26 @@ def picture_array(picture) -> np.ndarray:
     if values.ndim == 3 and values.shape[-1] == 1:
         values = values[..., 0]
     return values
+
+
+def looks_like(shown: np.ndarray, expected: np.ndarray) -> bool:
+    """True when a picture's values draw `expected`: the same values (to float32 rounding), or the
+    same values rescaled by a positive factor and shifted, e.g. normalised to 0..1 first. imshow and
+    sns.heatmap stretch their colour scale from the smallest value to the largest, so both look the
+    same on screen."""
+    shown = np.asarray(shown, dtype=np.float64)
+    expected = np.asarray(expected, dtype=np.float64)
+    if shown.shape != expected.shape or not np.all(np.isfinite(shown)):
+        return False
+    if ulp_close(shown, expected):
+        return True
+    span_shown, span_expected = np.ptp(shown), np.ptp(expected)
+    if span_shown == 0 or span_expected == 0:
+        return False
+    # Both brought to 0..1 the way the colour scale does; 1e-5 is far above float32 rounding
+    # (about 1e-7) and far below the difference between two kernels.
+    return bool(np.allclose((shown - shown.min()) / span_shown, (expected - expected.min()) / span_expected,
+                            rtol=0, atol=1e-5))
 
 
 def titles(ax) -> list[str]:

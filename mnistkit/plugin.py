@@ -192,7 +192,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
             report.sections = []  # The one line says it all; captured output would only bury it.
         record.update(status=outcome, message=message)
     elif report.skipped and record["status"] is None:
-        record.update(status=SKIP, message=str(report.longrepr[-1]) if isinstance(report.longrepr, tuple) else "")
+        reason = str(report.longrepr[-1]) if isinstance(report.longrepr, tuple) else ""
+        record.update(status=SKIP, message=reason.removeprefix("Skipped: "))
     elif report.when == "call" and report.passed and record["status"] is None:
         record["status"] = PASS
     cleaned = [(title, _without_tensorflow_noise(text)) for title, text in report.sections]

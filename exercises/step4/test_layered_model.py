@@ -3,13 +3,14 @@ each activation as its own layer, uncompiled, following both arguments, and able
 
 Run with `pytest exercises/step4` (or `--solutions` to check the reference solution).
 The checks go from coarse to fine: each test first runs the checks of the tests above it
-(mnistkit.models.Blueprint.STAGES), so every failing test names the first thing to fix.
+(mnistkit.models.Blueprint.STAGES) and is skipped ("not checked yet") while one of those fails, so
+a mistake counts once, as the failure that names it.
 """
 
 import pytest
 
 from mnistkit.checks import check
-from mnistkit.models import MIN_ACCURACY, OTHER_CALLS, TEST_IMAGES, TRAIN_IMAGES, Blueprint, quick_test_accuracy
+from mnistkit.models import MIN_ACCURACY, OTHER_CALLS, TRAIN_IMAGES, Blueprint, not_checked_yet, quick_test_accuracy
 
 BLUEPRINT = Blueprint("build_layered_model", layered=True)
 
@@ -22,15 +23,25 @@ def build_layered_model(step_function):
 @pytest.fixture(scope="module")
 def model(build_layered_model):
     """`model()`: the learner's model with the default arguments, built after seeding by the
-    first test that asks for it and kept; built inside a test, so a problem shows as its failure."""
+    first test that asks for it and kept; built inside a test, so a problem shows as its failure.
+    If the learner's code raises, that test fails and the later ones are skipped; a stub's
+    NotImplementedError is raised again in every test, which reports "not started"."""
     from mnistkit.reference import reset_keras
 
     reset_keras()  # Here, once: a stub that raises is called again by every test.
-    built = []
+    built, raised = [], []
 
     def get():
+        if raised:
+            not_checked_yet("first fix the error build_layered_model() raised (see the failure above)")
         if not built:
-            built.append(build_layered_model())
+            try:
+                built.append(build_layered_model())
+            except NotImplementedError:
+                raise
+            except Exception:
+                raised.append(True)
+                raise
         return built[0]
 
     return get
@@ -93,28 +104,27 @@ def test_model_has_the_tutorials_70378_parameters(model):
 
 
 def test_model_follows_the_input_shape_argument(build_layered_model, model):
-    BLUEPRINT.verify(model(), upto="params")
+    BLUEPRINT.verify(model(), upto="params", prerequisite=True)
     BLUEPRINT.check_other_calls(build_layered_model, "input_shape")
 
 
 def test_model_follows_the_num_classes_argument(build_layered_model, model):
-    BLUEPRINT.verify(model(), upto="params")
+    BLUEPRINT.verify(model(), upto="params", prerequisite=True)
     BLUEPRINT.check_other_calls(build_layered_model, "num_classes")
 
 
 def test_model_follows_both_arguments_given_by_position(build_layered_model, model):
-    BLUEPRINT.verify(model(), upto="params")
+    BLUEPRINT.verify(model(), upto="params", prerequisite=True)
     BLUEPRINT.check_other_calls(build_layered_model, "both")
 
 
 @pytest.mark.slow
 def test_model_learns_to_read_digits(build_layered_model, model, mnist):
-    BLUEPRINT.verify(model(), upto="params")
+    BLUEPRINT.verify(model(), upto="params", prerequisite=True)
     # No training for a model that doesn't follow its arguments: that failure is named above.
     BLUEPRINT.check_other_calls(build_layered_model, *OTHER_CALLS, prerequisite=True)
     accuracy = quick_test_accuracy(build_layered_model, mnist)
-    called = f"build_layered_model(), compiled the kit's way and trained for one epoch on {TRAIN_IMAGES:,} images,"
-    check(accuracy >= MIN_ACCURACY, called, f"a test accuracy of at least {MIN_ACCURACY:.0%}",
-          f"{accuracy:.1%} on {TEST_IMAGES:,} test images",
-          "the layers match the tutorial's, yet the model doesn't learn: leave out layer arguments the tutorial "
-          "doesn't use (kernel_initializer, trainable=False, ...)")
+    called = f"build_layered_model(), trained one epoch on {TRAIN_IMAGES:,} images,"
+    check(accuracy >= MIN_ACCURACY, called, f"at least {MIN_ACCURACY:.0%}", f"{accuracy:.1%} test accuracy",
+          "the layers are right, yet it doesn't learn: drop arguments the tutorial doesn't use "
+          "(kernel_initializer, trainable=False, ...)")

@@ -15,18 +15,22 @@ from mnistkit.training_checks import (
     LOSS_KEYS,
     SHORT_HISTORY,
     TUTORIAL_HISTORY,
+    FirstProblem,
     comes_first,
     find_curve,
     history_with,
+    labelled_line,
     legend_label,
     names_key,
     panel_text,
     panels_of,
+    shown_key,
     x_is_epochs,
 )
 
 CALL = "plot_history(history)"
 EPOCHS = len(TUTORIAL_HISTORY["loss"])
+SAID = FirstProblem()  # A mistake that several tests meet fails the first of them; the others skip.
 
 
 @pytest.fixture(scope="module")
@@ -36,13 +40,23 @@ def plot_history(step_function):
 
 @pytest.fixture(scope="module")
 def drawn(plot_history):
-    """What plot_history returns for the tutorial's history; every figure is closed afterwards."""
+    """What plot_history returns for the tutorial's history (or Raised, if it raised); every figure
+    is closed afterwards. The tests, not this fixture, fail on an exception: once, as a test failure."""
     import matplotlib.pyplot as plt
 
     try:
         yield plot_history(history_with(TUTORIAL_HISTORY))
+    except Exception as error:  # noqa: BLE001  (re-raised by as_figure, which shows where it arose)
+        yield Raised(error)
     finally:
         plt.close("all")
+
+
+class Raised:
+    """The exception plot_history raised, kept by the fixture for the tests to re-raise."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
 
 
 def as_figure(result, called: str = CALL):
@@ -53,27 +67,40 @@ def as_figure(result, called: str = CALL):
 
     if isinstance(result, Figure):
         return result
+    if isinstance(result, Raised):
+        SAID.reraise(f"the {type(result.error).__name__} plot_history() raised", result.error)
     if result is None:
-        raise Mistake(f"{called} returned None, expected the matplotlib Figure: "
-                      "`fig, axs = plt.subplots(1, 2)`, draw, then `return fig` (plt.show() returns nothing)")
+        SAID.fail("the missing `return fig`", f"{called} returned None, expected the matplotlib Figure: "
+                  "`fig, axs = plt.subplots(1, 2)`, draw, then `return fig` (plt.show() returns nothing)")
     if isinstance(result, tuple) and any(isinstance(item, Figure) for item in result):
-        raise Mistake(f"{called} returned a tuple (fig, axs), expected just the Figure: `return fig`")
+        SAID.fail("the value returned", f"{called} returned a tuple (fig, axs), expected just the Figure: `return fig`")
     if isinstance(result, Axes) or (isinstance(result, np.ndarray) and result.dtype == object):
-        raise Mistake(f"{called} returned the axes, expected the Figure that holds them: "
-                      "`fig, axs = plt.subplots(1, 2)` ... `return fig`")
-    raise Mistake(f"{called} returned a {type(result).__name__}, expected a matplotlib Figure: `return fig`")
+        SAID.fail("the value returned", f"{called} returned the axes, expected the Figure that holds them: "
+                  "`fig, axs = plt.subplots(1, 2)` ... `return fig`")
+    SAID.fail("the value returned",
+              f"{called} returned a {type(result).__name__}, expected a matplotlib Figure: `return fig`")
 
 
 def curve(figure, key: str, history: dict = TUTORIAL_HISTORY, called: str = CALL):
     """The curve showing history[key], or a Mistake saying no line shows it."""
-    found = find_curve(panels_of(figure), key, history[key])
-    if found is None:
-        shown = ", ".join(f"{v:g}" for v in history[key][:3])
-        hint = ("plot the validation curves too: they show how the model does on images it doesn't train on"
-                if key.startswith("val_") else f"plot history.history['{key}'], one point per epoch")
-        raise Mistake(f"{called} drew no line with the values of history.history['{key}'] ({shown}, ...), "
-                      f"expected a {key} curve: {hint}")
-    return found
+    panels = panels_of(figure)
+    found = find_curve(panels, key, history[key])
+    if found is not None:
+        return found
+    shown = ", ".join(f"{v:g}" for v in history[key][:3])
+    labelled = labelled_line(figure, panels, key)
+    other = None if labelled is None else shown_key(labelled, history)
+    if other is not None:
+        # A curve labelled for `key` draws another list (a copy-paste slip such as h['loss'] twice).
+        drawn = ", ".join(f"{v:g}" for v in history[other][:3])
+        SAID.fail(f"the {key} curve", (
+            f"{called} drew history.history['{other}'] ({drawn}, ...) under the label '{key}', expected "
+            f"history.history['{key}'] ({shown}, ...) there: the curve labelled '{key}' shows the values of "
+            f"'{other}'; plot history.history['{key}']"))
+    hint = ("plot the validation curves too: they show how the model does on images it doesn't train on"
+            if key.startswith("val_") else f"plot history.history['{key}'], one point per epoch")
+    SAID.fail(f"the {key} curve", f"{called} drew no line with the values of history.history['{key}'] ({shown}, ...), "
+                                  f"expected a {key} curve: {hint}")
 
 
 def metric_panels(figure, history: dict = TUTORIAL_HISTORY, called: str = CALL):
@@ -84,13 +111,15 @@ def metric_panels(figure, history: dict = TUTORIAL_HISTORY, called: str = CALL):
         for key in keys:
             mixed = [o for o in other if where[o].panel == where[key].panel]
             if mixed:
-                raise Mistake(f"{called} drew {key} and {mixed[0]} in the same panel, expected loss and val_loss in "
-                              "one panel and accuracy and val_accuracy in the other (their scales differ): "
-                              "draw the loss columns on axs[0] and the accuracy columns on axs[1]")
+                SAID.fail("the panels", (
+                    f"{called} drew {key} and {mixed[0]} in the same panel, expected loss and val_loss in "
+                    "one panel and accuracy and val_accuracy in the other (their scales differ): "
+                    "draw the loss columns on axs[0] and the accuracy columns on axs[1]"))
         first, second = keys
         if where[first].panel != where[second].panel:
-            raise Mistake(f"{called} drew {first} and {second} in different panels, expected them together in one "
-                          f"panel: draw both {first} curves on the same axes, so training and validation can be compared")
+            SAID.fail("the panels", (
+                f"{called} drew {first} and {second} in different panels, expected them together in one "
+                f"panel: draw both {first} curves on the same axes, so training and validation can be compared"))
     return panels[where["loss"].panel], panels[where["accuracy"].panel]
 
 
@@ -101,14 +130,17 @@ def test_plot_history_returns_a_matplotlib_figure(drawn):
 def test_figure_has_two_panels(drawn):
     panels = panels_of(as_figure(drawn))
     if not panels:
-        raise Mistake(f"{CALL} returned a Figure without any curve, expected two panels of curves: "
-                      "draw on the figure's axes (df.plot(ax=axs[0]) or axs[0].plot(...)) and return that figure")
+        SAID.fail("the panels", (
+            f"{CALL} returned a Figure without any curve, expected two panels of curves: "
+            "draw on the figure's axes (df.plot(ax=axs[0]) or axs[0].plot(...)) and return that figure"))
     if len(panels) == 1:
-        raise Mistake(f"{CALL} drew only one panel, expected two side by side like the tutorial's Figure 1: "
-                      "`fig, axs = plt.subplots(1, 2)`, loss curves on axs[0], accuracy curves on axs[1]")
+        SAID.fail("the panels", (
+            f"{CALL} drew only one panel, expected two side by side like the tutorial's Figure 1: "
+            "`fig, axs = plt.subplots(1, 2)`, loss curves on axs[0], accuracy curves on axs[1]"))
     if len(panels) != 2:
-        raise Mistake(f"{CALL} drew {len(panels)} panels with curves, expected two (loss, then accuracy): put loss "
-                      "and val_loss in one panel and accuracy and val_accuracy in the other")
+        SAID.fail("the panels", (
+            f"{CALL} drew {len(panels)} panels with curves, expected two (loss, then accuracy): put loss "
+            "and val_loss in one panel and accuracy and val_accuracy in the other"))
 
 
 def test_one_panel_shows_loss_and_val_loss(drawn):
@@ -174,7 +206,11 @@ def test_plot_follows_the_history_it_is_given(plot_history):
 
     called = "plot_history(<a History of 4 epochs>)"
     try:
-        figure = as_figure(plot_history(history_with(SHORT_HISTORY)), called)
+        try:
+            drawn = plot_history(history_with(SHORT_HISTORY))
+        except Exception as error:  # noqa: BLE001
+            drawn = Raised(error)
+        figure = as_figure(drawn, called)
         metric_panels(figure, SHORT_HISTORY, called)
         for key in (*LOSS_KEYS, *ACCURACY_KEYS):
             found = curve(figure, key, SHORT_HISTORY, called)

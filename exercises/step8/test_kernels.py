@@ -16,9 +16,11 @@ import pytest
 from mnistkit import reference
 from mnistkit.checks import Mistake, as_array, check, describe_array, ulp_close
 from mnistkit.figure_checks import (
+    Prerequisites,
     as_figure,
     axes_are_off,
     learner_line,
+    looks_like,
     picture_array,
     pictures,
     titles,
@@ -99,8 +101,24 @@ def kernels_of(result, called: str) -> np.ndarray:
                   f"(3x3 pixels, 1 input channel, 32 kernels): {hint}")
 
 
+def call_first_layer_kernels(first_layer_kernels, model, called: str):
+    """first_layer_kernels(model), explaining the error of looking a layer up by a name that changes."""
+    try:
+        return first_layer_kernels(model)
+    except ValueError as error:
+        if "No such layer" not in str(error):
+            raise
+        from keras import layers
+
+        name = next(layer.name for layer in model.layers if isinstance(layer, layers.Conv2D))
+        where = learner_line(error)
+        raise Mistake(f"{called} raised ValueError: {str(error).split('.')[0]}" + (f" (at {where})" if where else "")
+                      + f": layer names change every time a model is built (here the first Conv2D layer is named "
+                      f"{name!r}); find the first layer by type, isinstance(layer, layers.Conv2D)") from None
+
+
 def check_kernels(first_layer_kernels, model, called: str) -> None:
-    kernels = kernels_of(first_layer_kernels(model), called)
+    kernels = kernels_of(call_first_layer_kernels(first_layer_kernels, model, called), called)
     expected = first_conv_kernel(model)
     if not ulp_close(kernels, expected):
         i = np.unravel_index(np.argmax(np.abs(kernels.astype(np.float64) - expected)), KERNEL_SHAPE)
@@ -109,37 +127,82 @@ def check_kernels(first_layer_kernels, model, called: str) -> None:
                       "layer.get_weights()[0], unchanged")
 
 
-def test_kernels_have_shape_3_3_1_32(first_layer_kernels, model):
-    kernels_of(first_layer_kernels(model), EXTRACT)
+@pytest.fixture(scope="module")
+def prerequisites():
+    """Checks later tests build on: a test whose premise failed is skipped, not failed again."""
+    return Prerequisites()
 
 
-def test_kernels_are_the_first_conv2d_layers_weights(first_layer_kernels, model):
-    check_kernels(first_layer_kernels, model, EXTRACT)
+def layered_model():
+    """The tutorial's second model (keras.Input, separate ReLU layers), untrained: random kernels."""
+    return reference.build_model(layered=True)
 
 
-def test_works_for_the_layer_by_layer_model(first_layer_kernels):
-    # The tutorial's second model (keras.Input, separate ReLU layers), untrained: random kernels.
-    check_kernels(first_layer_kernels, reference.build_model(layered=True),
-                  "first_layer_kernels(<the layer-by-layer model>)")
-
-
-def test_works_for_a_model_built_with_input_shape(first_layer_kernels):
+def input_shape_model():
+    """The tutorial's CNN built the older way, with input_shape= on its first layer, untrained."""
     import keras
     from keras import layers
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # Keras 3 prefers keras.Input, but the tutorial's way works.
-        model = keras.Sequential([
+        return keras.Sequential([
             layers.Conv2D(32, kernel_size=(3, 3), activation="relu", input_shape=(28, 28, 1)),
             layers.MaxPooling2D(pool_size=(2, 2)),
             layers.Conv2D(64, kernel_size=(3, 3), activation="relu"),
             layers.Flatten(),
             layers.Dense(10, activation="softmax"),
         ])
-    check_kernels(first_layer_kernels, model, "first_layer_kernels(<a model built with input_shape=>)")
 
 
-def test_finds_the_first_conv2d_layer_when_another_layer_comes_first(first_layer_kernels):
+# Each check of first_layer_kernels, coarse to fine: (name, what a later test says to fix first,
+# the test that reports it). A later check is skipped while an earlier one fails.
+EXTRACT_CHECKS = [
+    ("shape", "the shape of the kernels", "test_kernels_have_shape_3_3_1_32"),
+    ("values", "the kernels of the trained model", "test_kernels_are_the_first_conv2d_layers_weights"),
+    ("layered", "the kernels of the layer-by-layer model", "test_works_for_the_layer_by_layer_model"),
+    ("input_shape", "the kernels of the model built with input_shape=", "test_works_for_a_model_built_with_input_shape"),
+]
+
+
+def extract_check(name: str, first_layer_kernels, model):
+    """The check of EXTRACT_CHECKS called `name`, as a function of no arguments."""
+    if name == "shape":
+        return lambda: kernels_of(call_first_layer_kernels(first_layer_kernels, model, EXTRACT), EXTRACT)
+    if name == "values":
+        return lambda: check_kernels(first_layer_kernels, model, EXTRACT)
+    if name == "layered":
+        return lambda: check_kernels(first_layer_kernels, layered_model(), "first_layer_kernels(<the layer-by-layer model>)")
+    return lambda: check_kernels(first_layer_kernels, input_shape_model(), "first_layer_kernels(<a model built with input_shape=>)")
+
+
+def run_extract_check(name: str | None, prerequisites, first_layer_kernels, model) -> None:
+    """Skip unless every check of EXTRACT_CHECKS before `name` passes; then run (and own) check
+    `name`. With None, all of them must pass and nothing more is run."""
+    names = [n for n, _, _ in EXTRACT_CHECKS]
+    for earlier, what, test in EXTRACT_CHECKS[: names.index(name) if name else len(names)]:
+        prerequisites.need(earlier, extract_check(earlier, first_layer_kernels, model), what, test)
+    if name:
+        prerequisites.own(name, extract_check(name, first_layer_kernels, model))
+
+
+def test_kernels_have_shape_3_3_1_32(first_layer_kernels, model, prerequisites):
+    run_extract_check("shape", prerequisites, first_layer_kernels, model)
+
+
+def test_kernels_are_the_first_conv2d_layers_weights(first_layer_kernels, model, prerequisites):
+    run_extract_check("values", prerequisites, first_layer_kernels, model)
+
+
+def test_works_for_the_layer_by_layer_model(first_layer_kernels, model, prerequisites):
+    run_extract_check("layered", prerequisites, first_layer_kernels, model)
+
+
+def test_works_for_a_model_built_with_input_shape(first_layer_kernels, model, prerequisites):
+    run_extract_check("input_shape", prerequisites, first_layer_kernels, model)
+
+
+def test_finds_the_first_conv2d_layer_when_another_layer_comes_first(first_layer_kernels, model, prerequisites):
+    run_extract_check(None, prerequisites, first_layer_kernels, model)
     import keras
     from keras import layers
 
@@ -153,19 +216,23 @@ def test_finds_the_first_conv2d_layer_when_another_layer_comes_first(first_layer
         layers.Dense(10, activation="softmax"),
     ])
     called = "first_layer_kernels(<a model whose layers are Rescaling, Conv2D, ...>)"
-    explanation = ("here model.layers[0] is a Rescaling layer, not a Conv2D: look for the first layer that is "
-                   "a Conv2D (isinstance(layer, keras.layers.Conv2D)); in the tutorial's models it happens to be "
-                   "model.layers[0]")
+    # The Rescaling layer has no weights: code that reads model.layers[0]'s weights either fails
+    # or returns nothing, and only then is model.layers[0] the thing to explain.
+    explanation = ("here model.layers[0] is a Rescaling layer, not a Conv2D, and it has no weights: look for the "
+                   "first layer that is a Conv2D (isinstance(layer, keras.layers.Conv2D)); in the tutorial's "
+                   "models it happens to be model.layers[0]")
     try:
-        check_kernels(first_layer_kernels, model, called)
-    except Mistake as error:
-        raise Mistake(f"{error}; {explanation}") from None
-    except NotImplementedError:
+        result = call_first_layer_kernels(first_layer_kernels, model, called)
+    except (NotImplementedError, Mistake):
         raise
     except Exception as error:  # noqa: BLE001  (the learner's code failed on this model: say why)
         where = learner_line(error)
         raise Mistake(f"{called} raised {type(error).__name__}: {error}"
                       + (f" (at {where})" if where else "") + f"; {explanation}") from None
+    if result is None or (isinstance(result, (list, tuple)) and not result) or (isinstance(result, np.ndarray) and not result.size):
+        raise Mistake(f"{called} returned {result!r}, expected the first Conv2D layer's kernel, shape {KERNEL_SHAPE}; "
+                      f"{explanation}")
+    check_kernels(lambda _: result, model, called)
 
 
 # --- plot_kernels --------------------------------------------------------------------------------
@@ -195,8 +262,18 @@ def draw(plot_kernels, kernels: np.ndarray):
 
 @pytest.fixture(scope="module")
 def drawn(plot_kernels, kit_kernels):
-    """What plot_kernels returned for the trained model's kernels."""
-    return draw(plot_kernels, kit_kernels)
+    """What plot_kernels returned for the trained model's kernels, or the Mistake its error became
+    (said once, by test_plot_kernels_returns_a_figure, instead of by every test)."""
+    try:
+        return draw(plot_kernels, kit_kernels)
+    except Mistake as mistake:
+        return mistake
+
+
+def figure_of(drawn):
+    if isinstance(drawn, Mistake):
+        raise drawn
+    return as_figure(drawn, PLOT)
 
 
 def kernel_axes(fig) -> list:
@@ -224,12 +301,7 @@ def numbered_axes(fig) -> dict[int, object]:
     return found
 
 
-def test_plot_kernels_returns_a_figure(drawn):
-    as_figure(drawn, PLOT)
-
-
-def test_figure_shows_one_image_per_kernel(drawn):
-    fig = as_figure(drawn, PLOT)
+def check_images(fig) -> None:
     axes = kernel_axes(fig)
     check(len(axes) == KERNELS and all(len(pictures(ax)) == 1 for ax in axes), PLOT,
           f"{KERNELS} subplots with one image each", f"{len(axes)} subplots with images",
@@ -249,40 +321,74 @@ def check_grid(fig) -> None:
     check(len(cells) == len(specs), PLOT, "each kernel in a subplot of its own", "several images in one cell")
 
 
-def test_kernels_are_laid_out_in_4_rows_of_8(drawn):
-    check_grid(as_figure(drawn, PLOT))
+# The checks of plot_kernels that others build on: name -> (the check of a figure, what a later
+# test says to fix first, the test that reports it).
+PLOT_CHECKS = {
+    "images": (check_images, "the number of images", "test_figure_shows_one_image_per_kernel"),
+    "grid": (check_grid, "the grid of subplots", "test_kernels_are_laid_out_in_4_rows_of_8"),
+    "titles": (numbered_axes, "the subplot titles", "test_each_subplot_is_titled_kernel_and_its_number"),
+}
 
 
-def test_each_subplot_is_titled_kernel_and_its_number(drawn):
-    numbered_axes(as_figure(drawn, PLOT))
+def figure_needing(prerequisites, drawn, *names: str):
+    """The figure plot_kernels drew; skips the test unless it is a Figure that passes the named checks."""
+    what = "the error plot_kernels raises" if isinstance(drawn, Mistake) else "what plot_kernels returns"
+    prerequisites.need("figure", lambda: figure_of(drawn), what, "test_plot_kernels_returns_a_figure")
+    fig = figure_of(drawn)
+    for name in names:
+        check_figure, what, test = PLOT_CHECKS[name]
+        prerequisites.need(name, lambda: check_figure(fig), what, test)
+    return fig
 
 
-def test_axes_are_switched_off(drawn):
-    fig = as_figure(drawn, PLOT)
+def test_plot_kernels_returns_a_figure(drawn, prerequisites):
+    prerequisites.own("figure", lambda: figure_of(drawn))
+
+
+def test_figure_shows_one_image_per_kernel(drawn, prerequisites):
+    fig = figure_needing(prerequisites, drawn)
+    prerequisites.own("images", lambda: check_images(fig))
+
+
+def test_kernels_are_laid_out_in_4_rows_of_8(drawn, prerequisites):
+    fig = figure_needing(prerequisites, drawn, "images")
+    prerequisites.own("grid", lambda: check_grid(fig))
+
+
+def test_each_subplot_is_titled_kernel_and_its_number(drawn, prerequisites):
+    fig = figure_needing(prerequisites, drawn, "images")
+    prerequisites.own("titles", lambda: numbered_axes(fig))
+
+
+def test_axes_are_switched_off(drawn, prerequisites):
+    fig = figure_needing(prerequisites, drawn, "images")
     on = [ax for ax in kernel_axes(fig) if not axes_are_off(ax)]
     check(not on, PLOT, "every subplot's axes switched off", f"{len(on)} of {len(kernel_axes(fig))} subplots with their axes showing",
           "call ax.axis('off') for each subplot: ticks and frames mean nothing on a 3x3 kernel")
 
 
-def test_each_image_shows_the_kernel_named_in_its_title(drawn, kit_kernels):
-    fig = as_figure(drawn, PLOT)
+def test_each_image_shows_the_kernel_named_in_its_title(drawn, kit_kernels, prerequisites):
+    fig = figure_needing(prerequisites, drawn, "images", "titles")
     for number, ax in sorted(numbered_axes(fig).items()):
         shown = picture_array(pictures(ax)[0])
         expected = kit_kernels[:, :, 0, number]
-        if shown.shape == expected.shape and ulp_close(shown, expected):
+        # An image rescaled first (to 0..1, say) looks the same: imshow stretches its colours anyway.
+        if looks_like(shown, expected):
             continue
-        if shown.shape == expected.T.shape and ulp_close(shown, expected.T):
+        if looks_like(shown, expected.T):
             raise Mistake(f'{PLOT} drew "Kernel {number}" transposed, expected kernels[:, :, 0, {number}] as it is '
                           "(rows are the kernel's height): drop the .T or transpose")
-        others = [i for i in range(KERNELS) if shown.shape == (3, 3) and ulp_close(shown, kit_kernels[:, :, 0, i])]
-        got = f"kernel {others[0]}" if others else f"a {shown.shape[0]}x{shown.shape[1] if shown.ndim > 1 else 1} image that is no kernel"
-        raise Mistake(f'{PLOT} drew {got} in the subplot titled "Kernel {number}", expected kernel {number}, '
-                      f"kernels[:, :, 0, {number}]: use the same index for the title and the image")
+        others = [i for i in range(KERNELS) if looks_like(shown, kit_kernels[:, :, 0, i])]
+        if others:
+            raise Mistake(f'{PLOT} drew kernel {others[0]} in the subplot titled "Kernel {number}", expected kernel '
+                          f"{number}, kernels[:, :, 0, {number}]: use the same index for the title and the image")
+        size = f"{shown.shape[0]}x{shown.shape[1] if shown.ndim > 1 else 1}"
+        raise Mistake(f'{PLOT} drew a {size} image that is no kernel in the subplot titled "Kernel {number}", '
+                      f"expected kernel {number}: draw kernels[:, :, 0, {number}] as it is, a 3x3 image of its weights")
 
 
-def test_kernels_fill_the_grid_row_by_row(drawn):
-    fig = as_figure(drawn, PLOT)
-    check_grid(fig)
+def test_kernels_fill_the_grid_row_by_row(drawn, prerequisites):
+    fig = figure_needing(prerequisites, drawn, "images", "grid", "titles")
     for number, ax in sorted(numbered_axes(fig).items()):
         spec = ax.get_subplotspec()
         where = (spec.rowspan.start, spec.colspan.start)

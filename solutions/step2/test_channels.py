@@ -7,9 +7,11 @@ This suite needs numpy only: it must stay fast, so it never imports TensorFlow.
 import numpy as np
 import pytest
 
-from mnistkit.checks import Mistake, check, describe_array
+from mnistkit.checks import check, describe_array
+from mnistkit.training_checks import FirstProblem
 
 CALL = "add_channel_axis(images)"
+SAID = FirstProblem()  # A mistake that several tests meet fails the first of them; the others skip.
 
 
 @pytest.fixture(scope="module")
@@ -32,6 +34,10 @@ def images():
 def shape_hint(given: tuple[int, ...], got: tuple[int, ...]) -> str:
     """The likely mistake behind a result of shape `got` for images of shape `given` (N, H, W)."""
     n, h, w = given
+    if n == 1 and got == (1, 1, h, w):
+        # One image: axis=0 (in front of the samples) and axis=1 (channels first) give the same shape.
+        return ("the new axis is not last: with one image, this is the shape that axis=0 (in front of the samples) "
+                "and axis=1 (channels first) both give; channels go last, so add the axis at the end (axis=-1)")
     if got == (n, 1, h, w):
         return "channels go last: Conv2D reads (samples, height, width, channels), so add the axis at the end (axis=-1)"
     if got == (1, n, h, w):
@@ -50,30 +56,43 @@ def shape_hint(given: tuple[int, ...], got: tuple[int, ...]) -> str:
 
 def returned(add_channel_axis, images: np.ndarray, called: str = CALL) -> np.ndarray:
     """Call the learner's function on a copy of `images`; return the result once it is one array."""
-    try:
-        result = add_channel_axis(images.copy())
-    except ValueError as error:
-        if "reshape" not in str(error):
-            raise  # Not a shape problem: the plugin shows the line of the learner's file that raised it.
-        raise Mistake(
-            f"{called} raised ValueError: {error}; expected an array of shape {images.shape + (1,)}: "
-            f"don't hard-code the shape (these images are {images.shape}); np.expand_dims(images, -1) works for any N, H, W"
-        ) from None
+    result = call(add_channel_axis, images.copy(), called)
     if result is None:
-        raise Mistake(f"{called} returned None, expected an array: did you forget the `return` statement?")
+        SAID.fail("the missing `return`",
+                  f"{called} returned None, expected an array: did you forget the `return` statement?")
     if isinstance(result, (list, tuple)):
-        raise Mistake(
+        SAID.fail(
+            f"the {type(result).__name__} returned",
             f"{called} returned a Python {type(result).__name__}, expected a numpy array of shape {images.shape + (1,)}: "
-            "Keras reads a list as several separate inputs; return one array (np.expand_dims(images, -1))"
+            "Keras reads a list as several separate inputs; return one array (np.expand_dims(images, -1))",
         )
     return np.asarray(result)
+
+
+def call(add_channel_axis, images: np.ndarray, called: str = CALL):
+    """What add_channel_axis returns for `images`; an exception it raises fails the first test only."""
+    try:
+        return add_channel_axis(images)
+    except ValueError as error:
+        if "reshape" not in str(error):
+            SAID.reraise("the ValueError add_channel_axis() raised", error)
+        SAID.fail(
+            "the hard-coded shape",
+            f"{called} raised ValueError: {error}; expected an array of shape {images.shape + (1,)}: "
+            f"don't hard-code the shape (these images are {images.shape}); np.expand_dims(images, -1) works for any N, H, W",
+        )
+    except Exception as error:  # noqa: BLE001  (the plugin shows the line of the learner's file that raised it)
+        SAID.reraise(f"the {type(error).__name__} add_channel_axis() raised", error)
 
 
 def with_channel(add_channel_axis, images: np.ndarray, called: str = CALL) -> np.ndarray:
     """The learner's result for `images`, once it is one array of shape (N, H, W, 1)."""
     result = returned(add_channel_axis, images, called)
     expected = images.shape + (1,)
-    check(result.shape == expected, called, f"shape {expected}", f"shape {result.shape}", shape_hint(images.shape, result.shape))
+    if result.shape != expected:
+        SAID.fail("the shape of the result",
+                  f"{called} gave shape {result.shape}, expected shape {expected}: "
+                  + shape_hint(images.shape, result.shape))
     return result
 
 
@@ -91,9 +110,10 @@ def check_same_values(result: np.ndarray, given: np.ndarray, called: str = CALL)
             hint = "these images were already scaled by step 1: " + hint
     else:
         hint = "only add the axis: every pixel keeps its value and its place (no transposing, no reordering)"
-    raise Mistake(
+    SAID.fail(
+        "the pixel values",
         f"{called} gave {got[image, row, column]:g} for the pixel of image {image}, row {row}, column {column}, "
-        f"expected {want[image, row, column]:g} (the input's pixel there): {hint}"
+        f"expected {want[image, row, column]:g} (the input's pixel there): {hint}",
     )
 
 
@@ -146,7 +166,7 @@ def test_works_for_any_image_size(add_channel_axis):
 
 def test_input_images_are_left_unchanged(add_channel_axis, images):
     given = images.copy()
-    add_channel_axis(given)
+    call(add_channel_axis, given)
     check(given.shape == images.shape and given.dtype == images.dtype and np.array_equal(given, images), CALL,
           f"the input left as it was ({describe_array(images)})", f"an input changed to {describe_array(given)}",
           "don't assign to images.shape or resize the input; return a new array or view such as np.expand_dims(images, -1)")

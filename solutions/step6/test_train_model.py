@@ -16,6 +16,7 @@ from mnistkit import facts, reference
 from mnistkit.checks import Mistake, check
 from mnistkit.training_checks import (
     DryRun,
+    FirstProblem,
     Request,
     check_batch_size,
     check_data,
@@ -60,6 +61,10 @@ TEST_IMAGES = 1000
 MIN_TEST_ACCURACY = 0.50
 SOLUTION_ACCURACY = "76-85 %"
 
+# A mistake that several tests meet (no fit() call, a fixed batch size, ...) fails the first test
+# that meets it; the later ones are skipped, pointing to it. `with SAID.once():` marks the checks.
+SAID = FirstProblem()
+
 
 @pytest.fixture(scope="module")
 def train_model(step_function):
@@ -83,6 +88,7 @@ class Run:
         # train_model gets copies, so that any change it makes to them shows.
         self.x_given, self.y_given = request.x.copy(), request.y.copy()
         self.result = None
+        self.error = None  # What train_model raised, if it raised: the tests re-raise it.
         try:
             if request.defaults:
                 self.result = train_model(model, self.x_given, self.y_given)
@@ -97,8 +103,18 @@ class Run:
                 )
         except DryRun:
             pass  # A dry-run model's fit() stopped train_model once it had the arguments.
+        except Mistake:
+            raise  # A guard refused the fit() call: the test that made this Run says why.
+        except Exception as error:  # noqa: BLE001  (kept for the tests, so that it fails a test, not a fixture)
+            self.error = error
+
+    def check_it_ran(self) -> None:
+        """Re-raise what train_model raised (once: later tests skip), so the plugin shows where it arose."""
+        if self.error is not None:
+            SAID.reraise(f"the {type(self.error).__name__} train_model() raised", self.error)
 
     def fit_call(self):
+        self.check_it_ran()
         return the_fit_call(self.model, self.request, self.weights_before)
 
 
@@ -127,88 +143,99 @@ def run_with_defaults(train_model, images):
 
 
 def test_train_model_trains_the_model_it_is_given(run):
-    if not run.model.fit_log.calls:
-        run.fit_call()  # Raises the Mistake that says fit() was never called on this model.
-    check(not same_weights(run.weights_before, weights_of(run.model)), run.request.called,
-          "the model's weights changed by training", "weights exactly as before",
-          "fit the `model` argument itself, with epochs above 0")
+    with SAID.once():
+        run.check_it_ran()
+        if not run.model.fit_log.calls:
+            run.fit_call()  # Raises the Mistake that says fit() was never called on this model.
+        check(not same_weights(run.weights_before, weights_of(run.model)), run.request.called,
+              "the model's weights changed by training", "weights exactly as before",
+              "fit the `model` argument itself, with epochs above 0")
 
 
 def test_train_model_calls_fit_exactly_once(run):
-    run.fit_call()
+    with SAID.once():
+        run.fit_call()
 
 
 def test_train_model_returns_the_history_that_fit_returned(run):
     import keras
 
-    call = run.fit_call()
-    result, called = run.result, run.request.called
-    if result is None:
-        raise Mistake(f"{called} returned None, expected the History that model.fit() returns: "
-                      "did you forget `return history`?")
-    if result is run.model:
-        raise Mistake(f"{called} returned the model, expected the History that model.fit() returns: "
-                      "`history = model.fit(...)`, then `return history` (the model is trained in place)")
-    if isinstance(result, dict):
-        hint = ("return `history` itself, not `history.history`; plot_history reads `history.history` from it"
-                if result is getattr(call.history, "history", None) or result == getattr(call.history, "history", None)
-                else "return the History object that model.fit() returns")
-        raise Mistake(f"{called} returned {describe_result(result)}, expected the keras.callbacks.History "
-                      f"that model.fit() returned: {hint}")
-    check(isinstance(result, keras.callbacks.History), called, "the keras.callbacks.History that model.fit() returned",
-          describe_result(result), "`history = model.fit(...)`, then `return history`")
-    check(result is call.history, called, "the History that its model.fit() call returned",
-          "another History object", "return what model.fit() returned, as it is")
+    with SAID.once():
+        call = run.fit_call()
+        result, called = run.result, run.request.called
+        if result is None:
+            raise Mistake(f"{called} returned None, expected the History that model.fit() returns: "
+                          "did you forget `return history`?")
+        if result is run.model:
+            raise Mistake(f"{called} returned the model, expected the History that model.fit() returns: "
+                          "`history = model.fit(...)`, then `return history` (the model is trained in place)")
+        if isinstance(result, dict):
+            hint = ("return `history` itself, not `history.history`; plot_history reads `history.history` from it"
+                    if result is getattr(call.history, "history", None) or result == getattr(call.history, "history", None)
+                    else "return the History object that model.fit() returns")
+            raise Mistake(f"{called} returned {describe_result(result)}, expected the keras.callbacks.History "
+                          f"that model.fit() returned: {hint}")
+        check(isinstance(result, keras.callbacks.History), called, "the keras.callbacks.History that model.fit() returned",
+              describe_result(result), "`history = model.fit(...)`, then `return history`")
+        check(result is call.history, called, "the History that its model.fit() call returned",
+              "another History object", "return what model.fit() returned, as it is")
 
 
 def test_fit_trains_on_the_images_and_labels_it_is_given(run):
-    check_data(run.fit_call(), run.request)
+    with SAID.once():
+        check_data(run.fit_call(), run.request)
 
 
 def test_fit_runs_the_given_number_of_epochs(run):
-    call, request = run.fit_call(), run.request
-    check_epochs(call, request)
-    history = call.history
-    check(len(history.epoch) == request.epochs and history.params.get("epochs") == request.epochs, request.called,
-          f"a history of {request.epochs} epochs", f"history.epoch = {history.epoch}",
-          "pass epochs=epochs to fit and nothing that stops training early")
+    with SAID.once():
+        call, request = run.fit_call(), run.request
+        check_epochs(call, request)
+        history = call.history
+        check(len(history.epoch) == request.epochs and history.params.get("epochs") == request.epochs, request.called,
+              f"a history of {request.epochs} epochs", f"history.epoch = {history.epoch}",
+              "pass epochs=epochs to fit and nothing that stops training early")
 
 
 def test_fit_uses_the_given_batch_size(run):
-    call, request = run.fit_call(), run.request
-    check_batch_size(call, request)
-    # The batches per epoch follow from the images this call trained on, whatever else is wrong with it.
-    trained = images_trained_on(call)
-    if trained is not None:
-        steps = math.ceil(trained / request.batch_size)
-        check(call.history.params.get("steps") == steps, request.called,
-              f"{steps} batches per epoch ({trained} training images / batch size {request.batch_size}, rounded up)",
-              f"history.params['steps'] = {call.history.params.get('steps')}",
-              "pass batch_size=batch_size to fit and leave steps_per_epoch out")
+    with SAID.once():
+        call, request = run.fit_call(), run.request
+        check_batch_size(call, request)
+        # The batches per epoch follow from the images this call trained on, whatever else is wrong with it.
+        trained = images_trained_on(call)
+        if trained is not None:
+            steps = math.ceil(trained / request.batch_size)
+            check(call.history.params.get("steps") == steps, request.called,
+                  f"{steps} batches per epoch ({trained} training images / batch size {request.batch_size}, rounded up)",
+                  f"history.params['steps'] = {call.history.params.get('steps')}",
+                  "pass batch_size=batch_size to fit and leave steps_per_epoch out")
 
 
 def test_fit_holds_out_the_given_validation_split(run):
-    call, request = run.fit_call(), run.request
-    check_validation_split(call, request)
-    keys = sorted(call.history.history)
-    check({"val_loss", "val_accuracy"} <= set(keys), request.called,
-          "val_loss and val_accuracy in history.history", f"the keys {keys}",
-          "pass validation_split=validation_split to fit")
+    with SAID.once():
+        call, request = run.fit_call(), run.request
+        check_validation_split(call, request)
+        keys = sorted(call.history.history)
+        check({"val_loss", "val_accuracy"} <= set(keys), request.called,
+              "val_loss and val_accuracy in history.history", f"the keys {keys}",
+              "pass validation_split=validation_split to fit")
 
 
 def test_validation_split_of_zero_holds_nothing_out(run_without_split):
     # With validation_split=0.0 and no validation_data, fit() holds nothing out and records no val_ keys.
-    check_validation_split(run_without_split.fit_call(), run_without_split.request)
+    with SAID.once():
+        check_validation_split(run_without_split.fit_call(), run_without_split.request)
 
 
 def test_default_settings_are_the_tutorials(run_with_defaults):
-    call, request = run_with_defaults.fit_call(), run_with_defaults.request
-    check_epochs(call, request)
-    check_batch_size(call, request)
-    check_validation_split(call, request)
+    with SAID.once():
+        call, request = run_with_defaults.fit_call(), run_with_defaults.request
+        check_epochs(call, request)
+        check_batch_size(call, request)
+        check_validation_split(call, request)
 
 
 def test_input_arrays_are_left_unchanged(run):
+    run.check_it_ran()
     request = run.request
     for given, original, name in ((run.x_given, request.x, "x_train"), (run.y_given, request.y, "y_train")):
         if not (given.shape == original.shape and given.dtype == original.dtype and np.array_equal(given, original)):
@@ -218,15 +245,16 @@ def test_input_arrays_are_left_unchanged(run):
 
 @pytest.mark.slow
 def test_trained_model_classifies_test_images(train_model, images, mnist):
-    _, (x_test, y_test) = mnist
-    x_test, y_test = reference.prepare(x_test[:TEST_IMAGES]), y_test[:TEST_IMAGES]
-    request = Request(*images, **ACCURACY_SETTINGS)
-    # The guard stops a call with other settings before it trains: it would only cost time here.
-    run = Run(train_model, request, recording_cnn(guard=guard_for(request)))
-    run.fit_call()
-    _, accuracy = run.model.evaluate(x_test, y_test, batch_size=500, verbose=0)
-    if accuracy < MIN_TEST_ACCURACY:
-        raise Mistake(f"after {request.called}, the kit's CNN classified {accuracy:.1%} of {TEST_IMAGES:,} test "
-                      f"images correctly, expected at least {MIN_TEST_ACCURACY:.0%} (the kit's solution reaches "
-                      f"{SOLUTION_ACCURACY}): the model did not learn; fit the `model` argument as it is (compiled in "
-                      "step 5: don't compile it again) on x_train and y_train exactly as given")
+    with SAID.once():
+        _, (x_test, y_test) = mnist
+        x_test, y_test = reference.prepare(x_test[:TEST_IMAGES]), y_test[:TEST_IMAGES]
+        request = Request(*images, **ACCURACY_SETTINGS)
+        # The guard stops a call with other settings before it trains: it would only cost time here.
+        run = Run(train_model, request, recording_cnn(guard=guard_for(request)))
+        run.fit_call()
+        _, accuracy = run.model.evaluate(x_test, y_test, batch_size=500, verbose=0)
+        if accuracy < MIN_TEST_ACCURACY:
+            raise Mistake(f"after {request.called}, the kit's CNN classified {accuracy:.1%} of {TEST_IMAGES:,} test "
+                          f"images correctly, expected at least {MIN_TEST_ACCURACY:.0%} (the kit's solution reaches "
+                          f"{SOLUTION_ACCURACY}): the model did not learn; fit the `model` argument as it is (compiled in "
+                          "step 5: don't compile it again) on x_train and y_train exactly as given")

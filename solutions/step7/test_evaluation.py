@@ -14,6 +14,7 @@ import pytest
 from mnistkit.checks import Mistake, as_array, check, describe_array
 from mnistkit.figure_checks import (
     ModelState,
+    Prerequisites,
     annotation_grid,
     as_figure,
     figure_titles,
@@ -75,6 +76,12 @@ def call_with_model(function, model, *arguments):
         state.restore(model)
 
 
+@pytest.fixture(scope="module")
+def prerequisites():
+    """Checks later tests build on: a test whose premise failed is skipped, not failed again."""
+    return Prerequisites()
+
+
 # --- evaluate_model ------------------------------------------------------------------------------
 
 
@@ -113,67 +120,105 @@ def score_pair(result) -> tuple[float, float]:
                       "expected two numbers, (test_loss, test_accuracy)") from None
 
 
+def close_parts(got: tuple[float, float], expected: tuple[float, float]) -> tuple[bool, bool]:
+    """Whether the loss, and whether the accuracy, match within their tolerances."""
+    return (abs(got[0] - expected[0]) <= LOSS_TOLERANCE * abs(expected[0]) + 1e-7,
+            abs(got[1] - expected[1]) <= ACCURACY_TOLERANCE)
+
+
 def close_to(got: tuple[float, float], expected: tuple[float, float]) -> bool:
-    return (abs(got[0] - expected[0]) <= LOSS_TOLERANCE * abs(expected[0]) + 1e-7
-            and abs(got[1] - expected[1]) <= ACCURACY_TOLERANCE)
+    return all(close_parts(got, expected))
+
+
+def pair(score: tuple[float, float]) -> str:
+    """'(0.406068, 0.871)': both numbers of a score written the same way, to 6 significant digits."""
+    return f"({score[0]:.6g}, {score[1]:.6g})"
+
+
+def rounded(got: float, expected: float) -> bool:
+    """True when `got` is `expected` rounded to a few decimals (round(loss, 3) gives 0.406)."""
+    return any(got == round(got, digits) and abs(got - expected) <= 0.5 * 10**-digits + 1e-9 for digits in range(7))
 
 
 def score_hint(got: tuple[float, float], expected: tuple[float, float]) -> str:
-    """The likely mistake behind a wrong score."""
-    if close_to(got[::-1], expected):
-        return "they are swapped: model.evaluate gives the loss first, then the accuracy"
-    if close_to((got[0], got[1] / 100), expected):
-        return "the accuracy is a fraction between 0 and 1; multiply by 100 only when printing it"
+    """The likely mistake behind a wrong score (a swapped or percentage score has its own test)."""
+    near = close_parts(got, expected)
+    if not all(near) and all(n or rounded(g, e) for n, g, e in zip(near, got, expected)):
+        return "return the unrounded values model.evaluate gives; round only when printing them"
     return ("evaluate the model on the x_test and y_test you are given (all of them, not the training "
             "data) with model.evaluate(x_test, y_test)")
 
 
-def test_evaluate_model_returns_a_tuple_of_loss_and_accuracy(evaluation):
+def need_score(prerequisites, evaluation) -> tuple[float, float]:
+    """The two numbers evaluate_model returned; skips the test if there aren't two."""
+    prerequisites.need("score", lambda: score_pair(evaluation[0]), "what evaluate_model returns",
+                       "test_evaluate_model_returns_a_tuple_of_loss_and_accuracy")
+    return score_pair(evaluation[0])
+
+
+def check_order(got: tuple[float, float], expected: tuple[float, float]) -> None:
+    check(not (close_to(got[::-1], expected) and not close_to(got, expected)), EVALUATE,
+          f"(test_loss, test_accuracy) = {pair(expected)}", pair(got),
+          "loss first, then accuracy: model.evaluate returns them in that order")
+
+
+def check_fraction(got: tuple[float, float], expected: tuple[float, float]) -> None:
+    check(0.0 <= got[1] <= 1.0, EVALUATE, f"an accuracy between 0 and 1 ({expected[1]:.6g})",
+          f"an accuracy of {got[1]:.6g}",
+          "the accuracy is a fraction between 0 and 1, as model.evaluate gives it; the tutorial multiplies "
+          "by 100 only to print a percentage")
+
+
+def check_unchanged(changed: bool) -> None:
+    check(not changed, EVALUATE, "the model's weights left as they were", "changed weights",
+          "evaluating only measures the trained model; don't call model.fit here (training is step 6)")
+
+
+def test_evaluate_model_returns_a_tuple_of_loss_and_accuracy(evaluation, prerequisites):
     result, _ = evaluation
-    score_pair(result)
+    prerequisites.own("score", lambda: score_pair(result))
     if isinstance(result, list):
         raise Mistake(f"{EVALUATE} returned a list, {result!r} (what model.evaluate gives), expected a tuple "
                       "(test_loss, test_accuracy): return `float(score[0]), float(score[1])`")
     check(isinstance(result, tuple), EVALUATE, "a tuple (test_loss, test_accuracy)", f"a {type(result).__name__}")
 
 
-def test_loss_and_accuracy_are_python_floats(evaluation):
-    result, _ = evaluation
-    score_pair(result)
-    for name, value in zip(("test_loss", "test_accuracy"), result):
+def test_loss_and_accuracy_are_python_floats(evaluation, prerequisites):
+    need_score(prerequisites, evaluation)
+    for name, value in zip(("test_loss", "test_accuracy"), evaluation[0]):
         if not isinstance(value, float):
             kind = f"{type(value).__module__.split('.')[0]}.{type(value).__name__}"
             raise Mistake(f"{EVALUATE} gave a {name} of type {kind}, expected a Python float: "
                           f"convert each number with float(...), e.g. `return float(score[0]), float(score[1])`")
 
 
-def test_loss_comes_first_then_accuracy(evaluation, kit_score):
-    got = score_pair(evaluation[0])
-    check(not (close_to(got[::-1], kit_score) and not close_to(got, kit_score)), EVALUATE,
-          f"(test_loss, test_accuracy) = ({kit_score[0]:.4f}, {kit_score[1]:.4f})", f"({got[0]:.4f}, {got[1]:.4f})",
-          "loss first, then accuracy: model.evaluate returns them in that order")
+def test_loss_comes_first_then_accuracy(evaluation, kit_score, prerequisites):
+    got = need_score(prerequisites, evaluation)
+    prerequisites.own("order", lambda: check_order(got, kit_score))
 
 
-def test_accuracy_is_a_fraction_between_zero_and_one(evaluation, kit_score):
-    got = score_pair(evaluation[0])
-    if close_to(got[::-1], kit_score):
-        return  # The order is the problem, and the test above says so.
-    check(0.0 <= got[1] <= 1.0, EVALUATE, f"an accuracy between 0 and 1 ({kit_score[1]:.4f})",
-          f"an accuracy of {got[1]:g}",
-          "keep the fraction model.evaluate gives; the tutorial multiplies by 100 only to print a percentage")
+def test_accuracy_is_a_fraction_between_zero_and_one(evaluation, kit_score, prerequisites):
+    got = need_score(prerequisites, evaluation)
+    prerequisites.need("order", lambda: check_order(got, kit_score), "the order of loss and accuracy",
+                       "test_loss_comes_first_then_accuracy")
+    prerequisites.own("fraction", lambda: check_fraction(got, kit_score))
 
 
-def test_score_is_model_evaluate_on_the_given_test_set(evaluation, kit_score):
-    got = score_pair(evaluation[0])
+def test_evaluating_leaves_the_model_unchanged(evaluation, prerequisites):
+    prerequisites.own("unchanged", lambda: check_unchanged(evaluation[1]))
+
+
+def test_score_is_model_evaluate_on_the_given_test_set(evaluation, kit_score, prerequisites):
+    got = need_score(prerequisites, evaluation)
+    prerequisites.need("order", lambda: check_order(got, kit_score), "the order of loss and accuracy",
+                       "test_loss_comes_first_then_accuracy")
+    prerequisites.need("fraction", lambda: check_fraction(got, kit_score), "the accuracy's scale",
+                       "test_accuracy_is_a_fraction_between_zero_and_one")
+    prerequisites.need("unchanged", lambda: check_unchanged(evaluation[1]), "evaluate_model training the model",
+                       "test_evaluating_leaves_the_model_unchanged")
     check(close_to(got, kit_score), EVALUATE,
-          f"(test_loss, test_accuracy) = ({kit_score[0]:.6f}, {kit_score[1]:.4f}), what model.evaluate(x_test, y_test) gives",
-          f"({got[0]:.6f}, {got[1]:.4f})", score_hint(got, kit_score))
-
-
-def test_evaluating_leaves_the_model_unchanged(evaluation):
-    _, changed = evaluation
-    check(not changed, EVALUATE, "the model's weights left as they were", "changed weights",
-          "evaluating only measures the trained model; don't call model.fit here (training is step 6)")
+          f"(test_loss, test_accuracy) = {pair(kit_score)}, what model.evaluate(x_test, y_test) gives",
+          pair(got), score_hint(got, kit_score))
 
 
 # --- predict_labels ------------------------------------------------------------------------------
@@ -201,6 +246,9 @@ def predicted(predict_labels, model, images):
     return result
 
 
+ARGMAX_HINT = "the label is where the largest probability sits, np.argmax(..., axis=1), not its value"
+
+
 def labels_of(result, count: int, called: str) -> np.ndarray:
     """predict_labels' result as an array of shape (count,), or a Mistake naming the shape mistake."""
     labels = as_array(result, called)
@@ -213,6 +261,7 @@ def labels_of(result, count: int, called: str) -> np.ndarray:
         hint = ("np.argmax over axis 0 picks, for each class, the image most sure of it; "
                 "take the argmax over the classes of each image: axis=1")
     elif labels.shape == () and count == 1:
+        # Only reached once many images give one label each (see need_labels), so the axis is right.
         hint = "np.squeeze (or .item()) turns the single label of one image into a bare number; keep the shape (1,)"
     elif labels.shape == ():
         hint = "np.argmax without an axis flattens all the probabilities into one number; pass axis=1"
@@ -221,43 +270,57 @@ def labels_of(result, count: int, called: str) -> np.ndarray:
     raise Mistake(f"{called} gave {describe_array(labels)}, expected shape ({count},), one label per image: {hint}")
 
 
-def test_predict_labels_gives_one_label_per_image(predicted):
-    labels_of(predicted, PREDICT_IMAGES, PREDICT)
+def check_most_likely(labels: np.ndarray, probabilities: np.ndarray, called: str) -> None:
+    """Each label is the position of its row's largest probability (ties allowed)."""
+    count = len(probabilities)
+    expected = np.argmax(probabilities, axis=1)
+    shown = f"{labels[:5].tolist()}{'...' if count > 5 else ''}"
+    if np.array_equal(labels.astype(np.float64), np.round(probabilities.max(axis=1))) and not np.array_equal(labels, expected):
+        raise Mistake(f"{called} gave the rounded largest probabilities ({shown}), expected the classes "
+                      f"({expected[:5].tolist()}{'...' if count > 5 else ''}): {ARGMAX_HINT}")
+    best = probabilities.max(axis=1)
+    chosen = probabilities[np.arange(count), np.clip(labels.astype(np.int64), 0, NUM_CLASSES - 1)]
+    # A label is right when its probability is the largest, up to float rounding (ties are allowed).
+    wrong = np.flatnonzero((labels < 0) | (labels >= NUM_CLASSES) | (chosen < best - 1e-6))
+    if wrong.size:
+        i = int(wrong[0])
+        raise Mistake(f"{called} gave label {labels[i]} for image {i}, expected {expected[i]} (probability "
+                      f"{best[i]:.3f}, the largest of its row); {wrong.size} of {count} labels differ: "
+                      "take np.argmax(model.predict(images), axis=1)")
 
 
-def test_predicted_labels_are_integers(predicted):
-    labels = labels_of(predicted, PREDICT_IMAGES, PREDICT)
+def need_labels(prerequisites, predicted, probabilities) -> np.ndarray:
+    """The labels for PREDICT_IMAGES images; skips the test if they don't have the right shape."""
+    prerequisites.need("shape", lambda: labels_of(predicted, PREDICT_IMAGES, PREDICT), "the shape of the labels",
+                       "test_predict_labels_gives_one_label_per_image")
+    return labels_of(predicted, PREDICT_IMAGES, PREDICT)
+
+
+def test_predict_labels_gives_one_label_per_image(predicted, prerequisites):
+    prerequisites.own("shape", lambda: labels_of(predicted, PREDICT_IMAGES, PREDICT))
+
+
+def test_predicted_labels_are_integers(predicted, probabilities, prerequisites):
+    labels = need_labels(prerequisites, predicted, probabilities)
     check(labels.dtype.kind in "iu", PREDICT, "an integer array of class labels", describe_array(labels),
           "a label is a class number, the position of the largest probability: np.argmax gives integers"
           + (" (rounding a probability gives a float, not a class)" if labels.dtype.kind == "f" else ""))
 
 
-def test_each_label_is_the_most_likely_class(predicted, probabilities):
-    labels = labels_of(predicted, PREDICT_IMAGES, PREDICT)
-    expected = np.argmax(probabilities, axis=1)
-    if np.array_equal(labels.astype(np.float64), np.round(probabilities.max(axis=1))) and not np.array_equal(labels, expected):
-        raise Mistake(f"{PREDICT} gave the rounded largest probabilities ({labels[:5].tolist()}...), expected the classes "
-                      f"({expected[:5].tolist()}...): the label is where the largest probability sits, np.argmax(..., axis=1), "
-                      "not its value")
-    best = probabilities.max(axis=1)
-    chosen = probabilities[np.arange(PREDICT_IMAGES), np.clip(labels.astype(np.int64), 0, NUM_CLASSES - 1)]
-    # A label is right when its probability is the largest, up to float rounding (ties are allowed).
-    wrong = np.flatnonzero((labels < 0) | (labels >= NUM_CLASSES) | (chosen < best - 1e-6))
-    if wrong.size:
-        i = int(wrong[0])
-        raise Mistake(f"{PREDICT} gave label {labels[i]} for image {i}, expected {expected[i]} (probability "
-                      f"{best[i]:.3f}, the largest of its row); {wrong.size} of {PREDICT_IMAGES} labels differ: "
-                      "take np.argmax(model.predict(images), axis=1)")
+def test_each_label_is_the_most_likely_class(predicted, probabilities, prerequisites):
+    labels = need_labels(prerequisites, predicted, probabilities)
+    prerequisites.own("labels", lambda: check_most_likely(labels, probabilities, PREDICT))
 
 
 @pytest.mark.parametrize("count", [7, 1])
-def test_predict_labels_works_for_any_number_of_images(predict_labels, model, images, probabilities, count):
+def test_predict_labels_works_for_any_number_of_images(predict_labels, model, predicted, images, probabilities,
+                                                       prerequisites, count):
+    labels = need_labels(prerequisites, predicted, probabilities)
+    prerequisites.need("labels", lambda: check_most_likely(labels, probabilities, PREDICT),
+                       f"the labels for {PREDICT_IMAGES} images", "test_each_label_is_the_most_likely_class")
     called = f"predict_labels(model, <{count} test image{'s' if count > 1 else ''}>)"
     result, _ = call_with_model(predict_labels, model, images[:count])
-    labels = labels_of(result, count, called)
-    expected = np.argmax(probabilities[:count], axis=1)
-    check(np.array_equal(labels, expected), called, f"{expected.tolist()}", f"{labels.tolist()}",
-          "one label per image, whatever their number")
+    check_most_likely(labels_of(result, count, called), probabilities[:count], called)
 
 
 # --- confusion_matrix ----------------------------------------------------------------------------
@@ -279,26 +342,74 @@ def matrix_from(confusion_matrix, labels, predictions, called: str, **num_classe
     return as_array(confusion_matrix(labels.copy(), predictions.copy(), **num_classes), called)
 
 
-def test_confusion_matrix_has_a_row_and_column_for_every_class(confusion_matrix):
-    # Classes 8 and 9 never occur: a matrix sized from the data would miss them.
+TRANSPOSED_HINT = ("your matrix is transposed; row i must hold the images whose TRUE label is i, column j those "
+                   "predicted as j (the true labels go first: tf.math.confusion_matrix(labels, predictions))")
+
+
+def size_hint(shape: tuple[int, ...], num_classes: int, largest_label: int) -> str:
+    """Why a confusion matrix has the wrong size."""
+    seen = largest_label + 1
+    if shape == (seen, seen):
+        return ("tf.math.confusion_matrix sizes the matrix from the largest label it sees "
+                f"({largest_label} here, so {seen}x{seen}) unless you pass it num_classes=num_classes")
+    if shape == (NUM_CLASSES, NUM_CLASSES):
+        return "use the num_classes argument instead of a fixed 10"
+    return "num_classes rows and columns, one per class"
+
+
+def check_size(matrix: np.ndarray, labels: np.ndarray, predictions: np.ndarray, num_classes: int, called: str) -> None:
+    check(matrix.shape == (num_classes, num_classes), called, f"shape ({num_classes}, {num_classes})",
+          describe_array(matrix), size_hint(matrix.shape, num_classes, int(max(labels.max(), predictions.max()))))
+
+
+def check_counts(matrix: np.ndarray, labels: np.ndarray, predictions: np.ndarray, num_classes: int, called: str) -> None:
+    """Every entry [i, j] holds the number of images of true label i predicted as j."""
+    expected = counts(labels, predictions, num_classes)
+    if np.array_equal(matrix, expected):
+        return
+    missing = [tuple(int(n) for n in cell) for cell in np.argwhere(matrix < expected)]
+    extra = [tuple(int(n) for n in cell) for cell in np.argwhere(matrix > expected)]
+    said = []
+    for cell in (missing[:1] + extra[:1]):
+        said.append(f"{matrix[cell]} at [{cell[0]}, {cell[1]}] (expected {expected[cell]})")
+    binned, _, _ = np.histogram2d(labels, predictions, bins=num_classes)
+    if np.array_equal(matrix, expected.T):
+        hint = TRANSPOSED_HINT
+    elif np.array_equal(matrix, binned):
+        hint = ("np.histogram2d spreads its bins over the labels it sees, from the smallest to the largest; "
+                "give it edges, bins=[edges, edges] with edges = np.arange(num_classes + 1) - 0.5, or use "
+                "tf.math.confusion_matrix(labels, predictions, num_classes=num_classes)")
+    else:
+        hint = (f"entry [i, j] counts the images with true label i predicted as j, for every i and j from 0 to "
+                f"{num_classes - 1}, even for classes that never occur")
+    raise Mistake(f"{called} gave {' and '.join(said)}: {hint}")
+
+
+def check_every_class(confusion_matrix) -> None:
+    # Classes 8 and 9 never occur: a matrix sized from the data would miss them, and bins spread
+    # from the smallest to the largest label seen would put the counts in the wrong cells.
     labels = np.array([0, 1, 2, 3, 4, 5, 6, 7, 7, 3])
     predictions = np.array([0, 1, 2, 3, 4, 5, 6, 7, 1, 5])
     called = "confusion_matrix(labels, predictions) with labels 0..7 only"
     matrix = matrix_from(confusion_matrix, labels, predictions, called)
-    check(matrix.shape == (NUM_CLASSES, NUM_CLASSES), called, f"shape (10, 10) (num_classes=10 by default)",
-          describe_array(matrix),
-          "tf.math.confusion_matrix sizes the matrix from the largest label it sees (7 here, so 8x8) "
-          "unless you pass it num_classes=num_classes" if matrix.shape == (8, 8) else "one row and one column per class")
+    check_size(matrix, labels, predictions, NUM_CLASSES, called)
+    check_counts(matrix, labels, predictions, NUM_CLASSES, called)
 
 
-def test_confusion_matrix_honours_num_classes(confusion_matrix):
-    labels, predictions = np.array([0, 1, 1, 0]), np.array([0, 1, 0, 0])
-    called = "confusion_matrix(labels, predictions, num_classes=3)"
-    matrix = matrix_from(confusion_matrix, labels, predictions, called, num_classes=3)
-    hint = ("use the num_classes argument instead of a fixed 10" if matrix.shape == (10, 10)
-            else "pass num_classes=num_classes on to tf.math.confusion_matrix; without it the size comes "
-                 "from the largest label seen" if matrix.shape == (2, 2) else "num_classes rows and columns")
-    check(matrix.shape == (3, 3), called, "shape (3, 3)", describe_array(matrix), hint)
+def test_confusion_matrix_has_a_row_and_column_for_every_class(confusion_matrix, prerequisites):
+    prerequisites.own("every class", lambda: check_every_class(confusion_matrix))
+
+
+NUM_CLASSES_CALL = (np.array([0, 1, 1, 0]), np.array([0, 1, 0, 0]), "confusion_matrix(labels, predictions, num_classes=3)")
+
+
+def check_num_classes(confusion_matrix) -> None:
+    labels, predictions, called = NUM_CLASSES_CALL
+    check_size(matrix_from(confusion_matrix, labels, predictions, called, num_classes=3), labels, predictions, 3, called)
+
+
+def test_confusion_matrix_honours_num_classes(confusion_matrix, prerequisites):
+    prerequisites.own("num_classes", lambda: check_num_classes(confusion_matrix))
 
 
 def test_confusion_matrix_holds_integer_counts(confusion_matrix):
@@ -309,34 +420,38 @@ def test_confusion_matrix_holds_integer_counts(confusion_matrix):
           "counts are whole numbers; convert with .astype(int) (np.histogram2d and np.zeros give floats)")
 
 
-def test_rows_are_true_labels_and_columns_are_predictions(confusion_matrix):
+def check_orientation(confusion_matrix) -> None:
     labels = np.array([0, 0, 1, 2, 2, 2, 1, 0])
     predictions = np.array([0, 1, 1, 2, 0, 2, 1, 2])
     expected = counts(labels, predictions, 3)  # [[1, 1, 1], [0, 2, 0], [1, 0, 2]]
     called = f"confusion_matrix({labels.tolist()}, {predictions.tolist()}, num_classes=3)"
     matrix = matrix_from(confusion_matrix, labels, predictions, called, num_classes=3)
-    check(matrix.shape == expected.shape, called, f"shape {expected.shape}", describe_array(matrix))
+    check_size(matrix, labels, predictions, 3, called)
     if np.array_equal(matrix, expected.T):
-        raise Mistake(f"{called} gave {matrix.tolist()}, expected {expected.tolist()}: your matrix is transposed; "
-                      "row i must hold the images whose TRUE label is i, column j those predicted as j "
-                      "(the true labels go first: tf.math.confusion_matrix(labels, predictions))")
+        raise Mistake(f"{called} gave {matrix.tolist()}, expected {expected.tolist()}: {TRANSPOSED_HINT}")
     check(np.array_equal(matrix, expected), called, f"{expected.tolist()}", f"{matrix.tolist()}",
           "entry [i, j] counts the images with true label i predicted as j")
 
 
-def test_confusion_matrix_counts_the_models_predictions(confusion_matrix, kit):
+def test_rows_are_true_labels_and_columns_are_predictions(confusion_matrix, prerequisites):
+    prerequisites.need("every class", lambda: check_every_class(confusion_matrix), "the matrix for labels 0..7",
+                       "test_confusion_matrix_has_a_row_and_column_for_every_class")
+    prerequisites.need("num_classes", lambda: check_num_classes(confusion_matrix), "the size of the matrix",
+                       "test_confusion_matrix_honours_num_classes")
+    prerequisites.own("orientation", lambda: check_orientation(confusion_matrix))
+
+
+def test_confusion_matrix_counts_the_models_predictions(confusion_matrix, kit, prerequisites):
+    prerequisites.need("every class", lambda: check_every_class(confusion_matrix), "the matrix for labels 0..7",
+                       "test_confusion_matrix_has_a_row_and_column_for_every_class")
+    prerequisites.need("orientation", lambda: check_orientation(confusion_matrix), "the rows and columns",
+                       "test_rows_are_true_labels_and_columns_are_predictions")
     y_test = kit.y_test
     predictions = np.argmax(kit.probabilities, axis=1)  # int64, shape (1000,)
-    expected = counts(y_test, predictions, NUM_CLASSES)
     called = f"confusion_matrix(y_test, predictions) for {TEST_IMAGES} test images"
     matrix = matrix_from(confusion_matrix, y_test, predictions, called)
-    check(matrix.shape == expected.shape, called, f"shape {expected.shape}", describe_array(matrix))
-    if not np.array_equal(matrix, expected):
-        row, column = np.argwhere(matrix != expected)[0]
-        hint = ("your matrix is transposed: rows are the true labels" if np.array_equal(matrix, expected.T)
-                else f"all entries must add up to the {TEST_IMAGES} images")
-        raise Mistake(f"{called} gave {matrix[row, column]} at [{row}, {column}], expected {expected[row, column]} "
-                      f"(images of true label {row} predicted as {column}): {hint}")
+    check_size(matrix, y_test, predictions, NUM_CLASSES, called)
+    check_counts(matrix, y_test, predictions, NUM_CLASSES, called)
 
 
 # --- plot_confusion_matrix -----------------------------------------------------------------------
@@ -384,20 +499,28 @@ def counts_grid(fig, size: int, called: str) -> np.ndarray:
     return values
 
 
-def test_plot_confusion_matrix_returns_a_figure(drawn):
-    as_figure(drawn, PLOT)
+def need_figure(prerequisites, drawn):
+    """The Figure plot_confusion_matrix returned; skips the test if it returned something else."""
+    prerequisites.need("figure", lambda: as_figure(drawn, PLOT), "what plot_confusion_matrix returns",
+                       "test_plot_confusion_matrix_returns_a_figure")
+    return as_figure(drawn, PLOT)
 
 
-def test_figure_shows_the_matrix_as_a_heatmap(drawn, model_matrix):
-    fig = as_figure(drawn, PLOT)
+def test_plot_confusion_matrix_returns_a_figure(drawn, prerequisites):
+    prerequisites.own("figure", lambda: as_figure(drawn, PLOT))
+
+
+def test_figure_shows_the_matrix_as_a_heatmap(drawn, model_matrix, prerequisites):
+    fig = need_figure(prerequisites, drawn)
     cells = [picture_array(p).size for ax in fig.axes for p in pictures(ax)]
     check(model_matrix.size in cells, PLOT, f"a heatmap of {model_matrix.size} coloured cells (10x10)",
           f"pictures of {cells} cells" if cells else "no heatmap",
           "draw the counts with sns.heatmap(matrix, ...) (or ax.imshow(matrix))")
 
 
-def test_every_cell_shows_its_count_as_a_whole_number(drawn, model_matrix):
-    counts_grid(as_figure(drawn, PLOT), NUM_CLASSES, PLOT)
+def test_every_cell_shows_its_count_as_a_whole_number(drawn, prerequisites):
+    fig = need_figure(prerequisites, drawn)
+    prerequisites.own("counts", lambda: counts_grid(fig, NUM_CLASSES, PLOT))
 
 
 def check_counts_in_place(shown: np.ndarray, matrix: np.ndarray, called: str) -> None:
@@ -412,17 +535,29 @@ def check_counts_in_place(shown: np.ndarray, matrix: np.ndarray, called: str) ->
                       "rows top to bottom, columns left to right")
 
 
-def test_counts_sit_in_their_cells_with_true_labels_as_rows(drawn, model_matrix):
-    check_counts_in_place(counts_grid(as_figure(drawn, PLOT), NUM_CLASSES, PLOT), model_matrix, PLOT)
+def check_model_matrix_drawn(fig, model_matrix) -> None:
+    check_counts_in_place(counts_grid(fig, NUM_CLASSES, PLOT), model_matrix, PLOT)
 
 
-def test_figure_is_titled_confusion_matrix(drawn):
-    found = figure_titles(as_figure(drawn, PLOT))
+def test_counts_sit_in_their_cells_with_true_labels_as_rows(drawn, model_matrix, prerequisites):
+    fig = need_figure(prerequisites, drawn)
+    prerequisites.need("counts", lambda: counts_grid(fig, NUM_CLASSES, PLOT), "the numbers in the cells",
+                       "test_every_cell_shows_its_count_as_a_whole_number")
+    prerequisites.own("in place", lambda: check_model_matrix_drawn(fig, model_matrix))
+
+
+def test_figure_is_titled_confusion_matrix(drawn, prerequisites):
+    found = figure_titles(need_figure(prerequisites, drawn))
     check(any("confusion matrix" in title.lower() for title in found), PLOT, 'the title "Confusion matrix"',
           f"titles {found}" if found else "no title", 'add it with ax.set_title("Confusion matrix") (or plt.title)')
 
 
-def test_plot_confusion_matrix_works_for_any_number_of_classes(plot_confusion_matrix):
+def test_plot_confusion_matrix_works_for_any_number_of_classes(plot_confusion_matrix, drawn, model_matrix, prerequisites):
+    fig = need_figure(prerequisites, drawn)
+    prerequisites.need("counts", lambda: counts_grid(fig, NUM_CLASSES, PLOT), "the numbers in the cells",
+                       "test_every_cell_shows_its_count_as_a_whole_number")
+    prerequisites.need("in place", lambda: check_model_matrix_drawn(fig, model_matrix), "where the counts sit",
+                       "test_counts_sit_in_their_cells_with_true_labels_as_rows")
     matrix = np.array([[5, 1, 0], [2, 7, 3], [0, 4, 9]])
     called = "plot_confusion_matrix(<3x3 matrix>)"
     check_counts_in_place(counts_grid(as_figure(plot_confusion_matrix(matrix.copy()), called), 3, called), matrix, called)

@@ -1,4 +1,4 @@
-EXPECT = "return a new array instead of changing `images` in place"
+EXPECT = "changed a pixel of the input from 255 to 254"
 import numpy as np
 
 

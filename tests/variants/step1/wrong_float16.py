@@ -1,3 +1,3 @@
-EXPECT = "expected a float32 array"
+EXPECT = "use 'float32', as the tutorial does"
 def scale_pixels(images):
     return images.astype("float16") / 255.0

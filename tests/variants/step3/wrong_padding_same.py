@@ -1,4 +1,4 @@
-EXPECT = 'padding'
+EXPECT = "keep Conv2D's default padding='valid'"
 import keras
 from keras import layers
 

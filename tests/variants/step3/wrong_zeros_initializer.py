@@ -1,4 +1,4 @@
-EXPECT = "yet the model doesn't learn"
+EXPECT = "yet it doesn't learn"
 # Every layer starts from zero weights: all filters stay identical and the ReLUs never open.
 import keras
 from keras import layers

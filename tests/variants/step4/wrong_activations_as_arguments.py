@@ -1,4 +1,4 @@
-EXPECT = "which is step 3's style"
+EXPECT = "layer 2: ReLU() expected after Conv2D(32), got MaxPooling2D"
 # The layer-by-layer list, but with the activations tucked into the layers again.
 import keras
 from keras import layers

@@ -1,4 +1,4 @@
-EXPECT = "yet the model doesn't learn"
+EXPECT = "yet it doesn't learn"
 # Every layer frozen (trainable=False): the right layers, but training can't change a weight.
 import keras
 from keras import layers

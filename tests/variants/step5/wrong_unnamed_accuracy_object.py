@@ -1,4 +1,4 @@
-EXPECT = "recorded under its own name"
+EXPECT = "an accuracy metric object is recorded under its own name"
 import keras
 
 

@@ -1,0 +1,17 @@
+EXPECT = "NameError: name 'histroy' is not defined"
+import matplotlib.pyplot as plt
+
+
+def train_model(model, x_train, y_train, batch_size=128, epochs=10, validation_split=0.1):
+    return model.fit(x_train, y_train, batch_size=batch_size, epochs=epochs, validation_split=validation_split)
+
+
+def plot_history(history):
+    fig, (loss_ax, acc_ax) = plt.subplots(1, 2, figsize=(12, 4))
+    for key in ("loss", "val_loss"):
+        loss_ax.plot(histroy.history[key], label=key)
+    for key in ("accuracy", "val_accuracy"):
+        acc_ax.plot(history.history[key], label=key)
+    loss_ax.legend()
+    acc_ax.legend()
+    return fig
