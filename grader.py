@@ -77,7 +77,7 @@ def grade(steps: list[Step], solutions: bool, fresh: bool, jobs: int, quiet: boo
 
     def one(step: Step) -> StepResult:
         result = grade_step(step, manifest, solutions=solutions, cache=cache, fresh=fresh)
-        how = "remembered" if result.cached else f"{result.seconds:.1f} s"
+        how = "remembered" if result.cached else (f"{result.seconds:.1f} s" if result.seconds else "untouched stub" if result.status == "not-started" else "not run")
         progress(f"  step {step.number}: {result.status} ({how})", quiet)
         return result
 

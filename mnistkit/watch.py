@@ -6,6 +6,7 @@ the same on every system, in containers and on network drives. Ctrl-C stops it.
 
 from __future__ import annotations
 
+import signal
 import sys
 import time
 from pathlib import Path
@@ -40,6 +41,9 @@ def say(result: StepResult) -> None:
 
 
 def watch(interval: float = 1.0, jobs: int = 1) -> int:
+    # Ctrl-C stops the watch even where the grader was started with SIGINT ignored (a shell's
+    # background job, some CI runners), which Python would otherwise inherit.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     root = KIT_ROOT / "exercises"
     manifest, cache = load_manifest(), ResultCache()
     # Start where the learner is: the first step that is not done.
