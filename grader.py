@@ -21,9 +21,7 @@ import json
 import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
-from mnistkit import KIT_ROOT
 from mnistkit.grading import DONE, ResultCache, StepResult, grade_step
 from mnistkit.manifest import load_manifest
 from mnistkit.report import render_table, to_json

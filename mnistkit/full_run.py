@@ -49,7 +49,9 @@ def run_full(solutions: bool, out: str | None, as_json: bool, epochs: int | None
         try:
             report = json.loads(report_path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
-            report = {"error": "the run ended without a report" + (f" (timeout after {FULL_TIMEOUT} s)" if code is None else f" (exit code {code})")}
+            ending = f" (timeout after {FULL_TIMEOUT} s)" if code is None else f" (exit code {code})"
+            last = " | ".join(line.strip() for line in output.strip().splitlines()[-3:])
+            report = {"error": "the run ended without a report" + ending + (f": {last}" if last else "")}
     report.setdefault("seconds", round(seconds, 2))
     if as_json:
         print(json.dumps({"schema": 1, "target": "solutions" if solutions else "exercises", "full": report}, indent=1))

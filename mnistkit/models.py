@@ -552,7 +552,7 @@ class Blueprint:
             if self.layered:
                 follower = "Softmax" if is_output else "ReLU"
                 raise mistake(called, f"no activation argument (the {follower}() layer after it applies the activation)", got,
-                              f"in step 4 each activation is its own layer: leave out activation= here")
+                              "in step 4 each activation is its own layer: leave out activation= here")
             if is_output and layer.activation == RELU:
                 hint = ("relu on the output layer: the last Dense needs activation='softmax' to turn class scores "
                         "into probabilities")
@@ -628,7 +628,7 @@ class Blueprint:
         if info.input_shape != wanted_input:
             hint = "the first layer must take input_shape from the function's argument"
             if info.input_shape == (None, *facts.INPUT_SHAPE):
-                hint = f"the input_shape argument is ignored: (28, 28, 1) is hard-coded; use input_shape instead"
+                hint = "the input_shape argument is ignored: (28, 28, 1) is hard-coded; use input_shape instead"
             elif info.input_shape is None:
                 hint = "the model has no input shape at all: " + hint
             raise mistake(called, f"a model whose input is {format_shape(wanted_input)}",

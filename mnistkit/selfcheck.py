@@ -24,7 +24,7 @@ from mnistkit import KIT_ROOT
 from mnistkit.steps import Step
 
 
-def pytest_command(targets: list[Path], report: Path, solutions: bool = False, per_test_timeout: int | None = None) -> list[str]:
+def pytest_command(targets: list[Path], report: Path, solutions: bool = False) -> list[str]:
     """The isolated pytest command line: explicit plugin, no conftest, no ini file but our options."""
     command = [
         sys.executable,
@@ -41,8 +41,6 @@ def pytest_command(targets: list[Path], report: Path, solutions: bool = False, p
         "-q",
         "--mnistkit-report", str(report),
     ]
-    if per_test_timeout:
-        command += ["--timeout", str(per_test_timeout)]
     if solutions:
         command.append("--solutions")
     return command

@@ -134,7 +134,7 @@ def test_grader_never_imports_tensorflow(kit):
     write_step1(kit, SOLVED_STEP1)
     probe = (
         "import runpy, sys\n"
-        f"sys.argv = ['grader.py', '--step', '3', '--json']\n"
+        "sys.argv = ['grader.py', '--step', '3', '--json']\n"
         "try:\n    runpy.run_path('grader.py', run_name='__main__')\nexcept SystemExit:\n    pass\n"
         "print('TF', 'tensorflow' in sys.modules, file=sys.stderr)\n"
     )
