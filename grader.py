@@ -115,7 +115,7 @@ def compare(number: int, assume_yes: bool) -> int:
         print(f"Step {number} is not done yet ({result.status}). Seeing the solution now takes away the puzzle.")
         if not assume_yes:
             if not sys.stdin.isatty():
-                print("Run `python grader.py --compare N --yes` to show it anyway.")
+                print(f"Run `python grader.py --compare {number} --yes` to show it anyway.")
                 return EXIT_NOT_DONE
             if input("Show it anyway? [y/N] ").strip().lower() not in ("y", "yes"):
                 return EXIT_NOT_DONE
