@@ -10,7 +10,7 @@ a mistake counts once, as the failure that names it.
 import pytest
 
 from mnistkit.checks import check
-from mnistkit.models import MIN_ACCURACY, OTHER_CALLS, TRAIN_IMAGES, Blueprint, not_checked_yet, quick_test_accuracy
+from mnistkit.models import MIN_ACCURACY, OTHER_CALLS, TRAIN_IMAGES, Blueprint, built_once, quick_test_accuracy
 
 BLUEPRINT = Blueprint("build_layered_model", layered=True)
 
@@ -22,29 +22,8 @@ def build_layered_model(step_function):
 
 @pytest.fixture(scope="module")
 def model(build_layered_model):
-    """`model()`: the learner's model with the default arguments, built after seeding by the
-    first test that asks for it and kept; built inside a test, so a problem shows as its failure.
-    If the learner's code raises, that test fails and the later ones are skipped; a stub's
-    NotImplementedError is raised again in every test, which reports "not started"."""
-    from mnistkit.reference import reset_keras
-
-    reset_keras()  # Here, once: a stub that raises is called again by every test.
-    built, raised = [], []
-
-    def get():
-        if raised:
-            not_checked_yet("first fix the error build_layered_model() raised (see the failure above)")
-        if not built:
-            try:
-                built.append(build_layered_model())
-            except NotImplementedError:
-                raise
-            except Exception:
-                raised.append(True)
-                raise
-        return built[0]
-
-    return get
+    """`model()`: the learner's model with the default arguments, built by the first test that asks."""
+    return built_once(build_layered_model, "build_layered_model")
 
 
 def test_returns_a_keras_sequential_model(model):
