@@ -38,7 +38,8 @@ def run_full(solutions: bool, out: str | None, as_json: bool, epochs: int | None
             command += ["--epochs", str(epochs)]
         if as_json:
             # Only the JSON object may reach stdout: the run's own output is collected instead.
-            code, output, seconds = run_isolated(command, KIT_ROOT, FULL_TIMEOUT)
+            run = run_isolated(command, KIT_ROOT, FULL_TIMEOUT)
+            code, output, seconds = run.code, run.output, run.seconds
         else:
             started = time.monotonic()
             try:

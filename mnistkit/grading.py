@@ -20,13 +20,13 @@ import os
 import resource
 import signal
 import subprocess
-import tempfile
 import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from mnistkit import KIT_ROOT, __version__
+from mnistkit.engine.contain import Hold
 from mnistkit.manifest import sha256_of, tampered_files
 from mnistkit.selfcheck import isolated_env, pytest_command
 from mnistkit.steps import Step
@@ -35,7 +35,11 @@ DONE, FAILING, NOT_STARTED, ERROR, TIMEOUT, TAMPERED = "done", "failing", "not-s
 STATUSES = (DONE, FAILING, NOT_STARTED, ERROR, TIMEOUT, TAMPERED)
 
 OUTPUT_CAP = 64_000  # Characters of a step's own output kept; the rest is read and dropped.
-MEMORY_CAP = 6 * 2**30  # Bytes of address space a step's process may use (TensorFlow needs ~2 GiB).
+REPORT_CAP = 4_000_000  # Characters of a suite's report read; a longer one is not the kit's.
+MEMORY_CAP = 6 * 2**30  # Bytes of address space one process of a step may use (TensorFlow needs ~2 GiB).
+# Bytes of memory the whole tree of a step (the suite, the learner's sandbox and anything they
+# start) may hold at once; a judge and a sandbox with TensorFlow hold about 1.5 GiB together.
+TREE_MEMORY_CAP = 8 * 2**30
 CACHE_DIR = KIT_ROOT / ".mnistkit"
 
 
@@ -115,37 +119,73 @@ def _limit_resources() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP, MEMORY_CAP))
 
 
-def _drain(stream, sink: list[str]) -> None:
-    """Read everything the child prints (so it never blocks) but keep only OUTPUT_CAP characters."""
+def _drain(stream, sink: list[str], limit: int = OUTPUT_CAP) -> None:
+    """Read everything the child writes (so it never blocks) but keep only `limit` characters."""
     kept = 0
     for chunk in iter(lambda: stream.read(8192), ""):
-        if kept < OUTPUT_CAP:
-            sink.append(chunk[: OUTPUT_CAP - kept])
+        if kept < limit:
+            sink.append(chunk[: limit - kept])
             kept += len(sink[-1])
 
 
-def run_isolated(command: list[str], cwd: Path, timeout: float) -> tuple[int | None, str, float]:
-    """(return code or None on timeout, capped output, seconds) of a command in its own process group."""
+_hold: Hold | None = None
+
+
+def hold() -> Hold:
+    """The grader's hold on the processes of its steps (one per grader process)."""
+    global _hold
+    if _hold is None:
+        _hold = Hold(TREE_MEMORY_CAP)
+    return _hold
+
+
+@dataclass
+class Run:
+    code: int | None  # None: killed at the time limit.
+    output: str
+    seconds: float
+    report: str = ""  # What the suite wrote on the report pipe.
+    over_memory: bool = False
+
+
+def run_isolated(command: list[str], cwd: Path, timeout: float, report_pipe: bool = False) -> Run:
+    """A command in its own process group, held: at its end nothing it started is left running.
+
+    With `report_pipe`, the command gets a pipe for its report as `{report}` in its arguments:
+    a file descriptor only it holds, which no path leads to."""
     started = time.monotonic()
+    read_end = write_end = None
+    if report_pipe:
+        read_end, write_end = os.pipe()
+        command = [part.replace("{report}", str(write_end)) for part in command]
     process = subprocess.Popen(
         command, cwd=cwd, env=isolated_env(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT, text=True, errors="replace", preexec_fn=_limit_resources,
+        pass_fds=(write_end,) if report_pipe else (),
     )
+    hold().started(process.pid)
     output: list[str] = []
-    reader = threading.Thread(target=_drain, args=(process.stdout, output), daemon=True)
-    reader.start()
+    readers = [threading.Thread(target=_drain, args=(process.stdout, output), daemon=True)]
+    report: list[str] = []
+    if report_pipe:
+        os.close(write_end)
+        readers.append(threading.Thread(target=_drain, args=(os.fdopen(read_end, "r", encoding="utf-8", errors="replace"), report, REPORT_CAP), daemon=True))
+    for reader in readers:
+        reader.start()
     try:
         code: int | None = process.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
         code = None
     finally:
         try:
-            os.killpg(process.pid, signal.SIGKILL)  # Also whatever the learner's code started.
-        except ProcessLookupError:
+            os.killpg(process.pid, signal.SIGKILL)  # Whatever is left of its process group,
+        except (ProcessLookupError, PermissionError):
             pass
+        over = hold().finished(process.pid)  # and of its tree, and anything that left both.
         process.wait()
-    reader.join(timeout=5)
-    return code, "".join(output), time.monotonic() - started
+    for reader in readers:
+        reader.join(timeout=5)
+    return Run(code, "".join(output), time.monotonic() - started, "".join(report), over)
 
 
 def _first_line(text: str, limit: int = 300) -> str:
@@ -221,15 +261,17 @@ def grade_step(step: Step, manifest: dict, solutions: bool = False, cache: Resul
         remembered = cache.get(name, key)
         if remembered is not None:
             return remembered
-    with tempfile.TemporaryDirectory(prefix="mnistkit-") as scratch:
-        report_path = Path(scratch) / "report.json"
-        test_files = [step.exercise_dir() / file_name for file_name in entry["test_files"]]
-        command = pytest_command(test_files, report_path, solutions)
-        code, output, seconds = run_isolated(command, step.exercise_dir(), step.timeout)
-        try:
-            report = json.loads(report_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            report = None
+    test_files = [step.exercise_dir() / file_name for file_name in entry["test_files"]]
+    command = pytest_command(test_files, "fd:{report}", solutions, judge=True)
+    run = run_isolated(command, step.exercise_dir(), step.timeout, report_pipe=True)
+    code, output, seconds = run.code, run.output, run.seconds
+    try:
+        report = json.loads(run.report) if run.report else None
+    except ValueError:
+        report = None
+    if run.over_memory:
+        code, report = -9, None
+        output += f"\nthe step's processes together used more than {TREE_MEMORY_CAP >> 30} GiB of memory and were stopped"
     result = judge(step, entry["tests"], code, report, output, seconds)
     if cache is not None:
         cache.put(name, key, result)

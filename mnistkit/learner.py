@@ -7,6 +7,7 @@ message names the file and the problem in one line; the pytest plugin shows just
 from __future__ import annotations
 
 import importlib.util
+import re
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -78,3 +79,22 @@ def load_function(step: Step, name: str, solutions: bool = False, folder: Path |
     if not callable(function):
         raise LearnerCodeError(f"NOT A FUNCTION: {name} in {display_path(path)} is a {type(function).__name__}, not a function")
     return function
+
+
+def function_from(path: Path, name: str) -> Callable[..., Any]:
+    """The function `name` of the learner's file at `path`, which lies in a stepN folder."""
+    from mnistkit.steps import step_of_path
+
+    step = step_of_path(path)
+    if step is None:
+        raise LearnerCodeError(f"{path} is not inside a stepN folder of the kit")
+    return load_function(step, name, folder=Path(path).parent)
+
+
+# TensorFlow's C++ start-up lines ("Could not find cuda drivers ...") arrive before its log level
+# is read; they say nothing about the learner's code, so they are left out of what is shown.
+_TF_NOISE = re.compile(r"^(WARNING: All log messages before absl::InitializeLog\(\).*|[IWE]\d{4} \d\d:\d\d:\d\d.*)$\n?", re.MULTILINE)
+
+
+def without_tensorflow_noise(text: str) -> str:
+    return _TF_NOISE.sub("", text)

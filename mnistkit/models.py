@@ -676,8 +676,8 @@ def quick_test_accuracy(build: Callable[[], Any], mnist: Any) -> float:
     from mnistkit import reference
 
     (x_train, y_train), (x_test, y_test) = mnist
-    reference.reset_keras(reference.SEED)
-    model = build()
+    # Built fresh and seeded where the function runs (this process, or the learner's sandbox).
+    model = build.fresh(reference.SEED)() if hasattr(build, "fresh") else build()
     reference.compile_model(model)
     reference.train(model, reference.prepare(x_train[:TRAIN_IMAGES]), y_train[:TRAIN_IMAGES], epochs=1, batch_size=TRAIN_BATCH)
     _, accuracy = model.evaluate(reference.prepare(x_test[:TEST_IMAGES]), y_test[:TEST_IMAGES], batch_size=500, verbose=0)
@@ -691,9 +691,7 @@ def built_once(build: Callable[[], Any], name: str) -> Callable[[], Any]:
     code raises, that test fails and later calls skip ("not checked yet"); a stub's
     NotImplementedError is raised again on every call, so every test reports "not started".
     """
-    from mnistkit.reference import reset_keras
-
-    reset_keras()  # Here, once: a stub that raises is called again by every test.
+    build = build.fresh() if hasattr(build, "fresh") else build  # Seeded where it runs, after a fresh Keras session.
     built: list[Any] = []
     raised: list[bool] = []
 

@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import sys
-import traceback
 from pathlib import Path
 from typing import Any, Callable
 
@@ -35,9 +33,10 @@ import pytest  # noqa: E402
 sys.dont_write_bytecode = True
 
 from mnistkit.checks import Mistake  # noqa: E402
-from mnistkit.learner import LearnerCodeError, display_path, load_function  # noqa: E402
+from mnistkit.learner import LearnerCodeError, display_path, without_tensorflow_noise  # noqa: E402
 from mnistkit.steps import STEPS, Step, step_of_path  # noqa: E402
 
+SANDBOX_MEMORY = 6 * 2**30  # Bytes of address space the learner's sandbox may use (TensorFlow needs ~2 GiB).
 OUTPUT_LIMIT = 500  # Characters of captured output kept per test in the report (as exercism's results.json).
 
 # Outcomes of one test, as the grader and the summary line read them.
@@ -53,10 +52,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="test the reference solutions in solutions/stepN instead of your files in exercises/stepN",
     )
     group.addoption(
+        "--mnistkit-judge",
+        action="store_true",
+        default=False,
+        help="run the learner's functions in a separate sandbox process (used by grader.py)",
+    )
+    group.addoption(
         "--mnistkit-report",
         metavar="PATH",
         default=None,
-        help="write each test's outcome to PATH as JSON (used by grader.py)",
+        help="write each test's outcome to PATH as JSON, or to file descriptor N with fd:N (used by grader.py)",
     )
 
 
@@ -93,19 +98,46 @@ def _test_step(request: pytest.FixtureRequest) -> Step:
     return step
 
 
+_runner_key = pytest.StashKey[object]()
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """As the judge, start the learner's sandbox at once: its imports overlap the suite's own."""
+    if session.config.getoption("mnistkit_judge"):
+        from mnistkit.engine.channel import SandboxRunner
+
+        steps = [step_of_path(Path(str(arg).split("::")[0])) for arg in session.config.args]
+        tensorflow = any(step is not None and step.tensorflow for step in steps)
+        user = (65534, 65534) if os.geteuid() == 0 else None  # As root (CI), the learner's code runs as nobody.
+        session.config.stash[_runner_key] = SandboxRunner(tensorflow, user=user, memory=SANDBOX_MEMORY)
+
+
+def _runner(config: pytest.Config):
+    runner = config.stash.get(_runner_key, None)
+    if runner is None:
+        from mnistkit.engine.channel import LocalRunner
+
+        runner = config.stash[_runner_key] = LocalRunner()
+    return runner
+
+
 @pytest.fixture(scope="module")
 def step_function(request: pytest.FixtureRequest) -> Callable[[str], Callable[..., Any]]:
     """`step_function("scale_pixels")`: that function from the file this suite tests.
 
     The file is the step's module beside the test file, or `solutions/stepN/<file>` with
-    `--solutions`. Loading errors surface when a test asks for the function, as one line.
+    `--solutions`. The function runs in this process, or in the sandbox when the grader judges
+    (`--mnistkit-judge`); loading errors surface when a test calls it, as one line.
     """
     step = _test_step(request)
     solutions = request.config.getoption("solutions")
-    folder = None if solutions else Path(str(request.path)).parent
+    folder = step.solution_dir() if solutions else Path(str(request.path)).parent
+    runner = _runner(request.config)
 
     def get(name: str) -> Callable[..., Any]:
-        return load_function(step, name, solutions=solutions, folder=folder)
+        from mnistkit.engine.channel import StepFunction
+
+        return StepFunction(runner, folder / step.file, name)
 
     return get
 
@@ -118,25 +150,30 @@ def mnist():
     return load_mnist()
 
 
-def _learner_frame(excinfo: pytest.ExceptionInfo) -> traceback.FrameSummary | None:
-    """The deepest frame of the traceback that lies in a learner's file (not a test file)."""
-    found = None
-    for frame in traceback.extract_tb(excinfo.tb):
-        parts = Path(frame.filename).parts
-        if ("exercises" in parts or "solutions" in parts) and not Path(frame.filename).name.startswith("test_"):
-            found = frame
-    return found
+def _learner_place(excinfo: pytest.ExceptionInfo) -> tuple[str | None, str | None]:
+    """(where, function): the line of the learner's file that raised, and the function it is in.
+
+    An exception that came back from the learner's function carries them (LearnerRaised); any
+    other is looked up in its traceback."""
+    from mnistkit.engine.calls import LearnerRaised, learner_frame
+
+    error = excinfo.value
+    if isinstance(error, LearnerRaised):
+        return error.where, error.function
+    frame = learner_frame(excinfo.tb)
+    if frame is None:
+        return None, None
+    return f"{display_path(Path(frame.filename))}, line {frame.lineno}: {(frame.line or '').strip()}", frame.name
 
 
 def _describe_failure(excinfo: pytest.ExceptionInfo, step: Step | None) -> tuple[str, str]:
     """(outcome, one short message) for a failed test."""
     error = excinfo.value
-    frame = _learner_frame(excinfo)
-    where = None if frame is None else f"{display_path(Path(frame.filename))}, line {frame.lineno}: {(frame.line or '').strip()}"
-    if isinstance(error, NotImplementedError) and frame is not None:
+    where, function = _learner_place(excinfo)
+    if isinstance(error, NotImplementedError) and where is not None:
         number = step.number if step else "?"
         return NOT_STARTED, (
-            f"step {number} not started: {frame.name}() in {display_path(Path(frame.filename))} still raises "
+            f"step {number} not started: {function}() in {where.split(',')[0]} still raises "
             f"NotImplementedError. Replace its TODO(step {number}) with your code; the README beside it explains the step."
         )
     if isinstance(error, LearnerCodeError):
@@ -154,15 +191,6 @@ def _describe_failure(excinfo: pytest.ExceptionInfo, step: Step | None) -> tuple
     if where is not None:
         return FAIL, f"your code raised {message}\n  at {where}"
     return FAIL, f"the test raised {message}"
-
-
-# TensorFlow's C++ start-up lines ("Could not find cuda drivers ...") arrive before its log level
-# is read; they say nothing about the learner's code, so they are left out of failure reports.
-_TF_NOISE = re.compile(r"^(WARNING: All log messages before absl::InitializeLog\(\).*|[IWE]\d{4} \d\d:\d\d:\d\d.*)$\n?", re.MULTILINE)
-
-
-def _without_tensorflow_noise(text: str) -> str:
-    return _TF_NOISE.sub("", text)
 
 
 _outcome_key = pytest.StashKey[dict]()
@@ -196,7 +224,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         record.update(status=SKIP, message=reason.removeprefix("Skipped: "))
     elif report.when == "call" and report.passed and record["status"] is None:
         record["status"] = PASS
-    cleaned = [(title, _without_tensorflow_noise(text)) for title, text in report.sections]
+    cleaned = [(title, without_tensorflow_noise(text)) for title, text in report.sections]
     report.sections = [(title, text) for title, text in cleaned if text.strip()]
     return report
 
@@ -252,6 +280,9 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    runner = session.config.stash.get(_runner_key, None)
+    if runner is not None:
+        runner.close()
     path = session.config.getoption("mnistkit_report")
     if path:
         payload = {
@@ -260,4 +291,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             # Steps 1 and 2 promise fast feedback, which TensorFlow's import alone would spoil.
             "tensorflow_imported": "tensorflow" in sys.modules,
         }
-        Path(path).write_text(json.dumps(payload, indent=1), encoding="utf-8")
+        text = json.dumps(payload, indent=1)
+        if path.startswith("fd:"):
+            # The grader's pipe: nothing the learner's code can reach by a path.
+            with os.fdopen(int(path[3:]), "w", encoding="utf-8") as stream:
+                stream.write(text)
+        else:
+            Path(path).write_text(text, encoding="utf-8")

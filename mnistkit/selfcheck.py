@@ -24,8 +24,11 @@ from mnistkit import KIT_ROOT
 from mnistkit.steps import Step
 
 
-def pytest_command(targets: list[Path], report: Path, solutions: bool = False) -> list[str]:
-    """The isolated pytest command line: explicit plugin, no conftest, no ini file but our options."""
+def pytest_command(targets: list[Path], report: Path | str, solutions: bool = False, judge: bool = False) -> list[str]:
+    """The isolated pytest command line: explicit plugin, no conftest, no ini file but our options.
+
+    `report` is a path, or "fd:N" for a file descriptor (the grader's pipe);
+    `judge` runs the learner's functions in a sandbox process (`--mnistkit-judge`)."""
     command = [
         sys.executable,
         "-m",
@@ -43,6 +46,8 @@ def pytest_command(targets: list[Path], report: Path, solutions: bool = False) -
     ]
     if solutions:
         command.append("--solutions")
+    if judge:
+        command.append("--mnistkit-judge")
     return command
 
 

@@ -416,6 +416,7 @@ def guard_for(request: Request) -> Guard:
                 "every call trains the model further, so fit once and return that History"))
         check_arguments(call, request)
 
+    guard.request = request  # type: ignore[attr-defined]  # So that the guard can be rebuilt in the learner's sandbox.
     return guard
 
 

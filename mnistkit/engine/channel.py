@@ -1,0 +1,197 @@
+"""The learner's function as the suites see it: `step_function("scale_pixels")` returns a
+`StepFunction`, which runs each call through a runner and hands back what came out.
+
+- `LocalRunner` calls the function in this process: the learner's own `pytest exercises/stepN`,
+  where `print()` and `breakpoint()` work as usual.
+- `SandboxRunner` sends the call to a sandbox process (`mnistkit.engine.sandbox`) that alone
+  imports the learner's file: the grade, where the process deciding the verdict never runs
+  learner code.
+
+Both pack and unpack through `mnistkit.engine.calls`, so a check sees the same values either way.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any, Callable
+
+from mnistkit.engine import calls
+from mnistkit.engine.codec import Bundle, MalformedValue, read_bundle, write_bundle
+
+SEED = 1234  # The kit's seed (mnistkit.reference.SEED), repeated here so the engine needs no Keras.
+REPLY_LINE_LIMIT = 4096
+
+
+class ChannelBroken(Exception):
+    """The sandbox ended or broke the channel: the call has no result."""
+
+
+class StepFunction:
+    """Calls the learner's `name` from `file`, seeded; `.fresh()` also clears Keras's session first."""
+
+    def __init__(self, runner: "LocalRunner | SandboxRunner", file: Path, name: str, seed: int = SEED, fresh: bool = False):
+        self.runner, self.file, self.name, self.seed, self._fresh = runner, Path(file), name, seed, fresh
+        self.__name__ = name
+
+    def fresh(self, seed: int = SEED) -> "StepFunction":
+        return StepFunction(self.runner, self.file, self.name, seed, fresh=True)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        from mnistkit.checks import Mistake
+
+        request = calls.encode_request(args, kwargs)
+        try:
+            reply = self.runner.call(self.file, self.name, request, self.seed, self._fresh)
+            result, error, output = calls.decode_reply(reply, args, kwargs)
+        except ChannelBroken as broken:
+            raise Mistake(f"{self.name}() never answered: {broken}") from None
+        except MalformedValue as malformed:
+            raise Mistake(f"{self.name}() sent back {malformed}: return plain values (arrays, models, figures)") from None
+        if output:
+            sys.stdout.write(output)  # The learner's print() output, shown with the test as pytest shows it.
+        if error is not None:
+            raise error
+        return result
+
+    def __repr__(self) -> str:
+        return f"<learner function {self.name} of {self.file.name}>"
+
+
+class LocalRunner:
+    """Runs the learner's function in this process (after the same encoding as a sandbox's)."""
+
+    def call(self, file: Path, name: str, request: Bundle, seed: int, fresh: bool) -> Bundle:
+        from mnistkit.learner import function_from
+
+        try:
+            function = function_from(file, name)
+        except BaseException as error:  # noqa: BLE001  (a syntax error, a missing function, a stub raising at import)
+            return Bundle({"result": None, "error": calls.describe_exception(error), "states": _nones(request), "output": ""})
+        return calls.run_request(function, request, seed, fresh)
+
+    def close(self) -> None:
+        pass
+
+
+def _nones(request: Bundle) -> list[None]:
+    tree = request.tree
+    return [None] * (len(tree["args"]["items"]) + len(tree["kwargs"]["items"]))
+
+
+class SandboxRunner:
+    """One sandbox process per judge session, started at once (so its imports overlap the judge's)."""
+
+    def __init__(self, tensorflow: bool, user: tuple[int, int] | None = None, memory: int | None = None):
+        self.scratch = Path(tempfile.mkdtemp(prefix="mnistkit-judge-"))
+        self.outbox = self.scratch / "out"
+        self.outbox.mkdir()
+        self.count = 0
+        self.lock = threading.Lock()
+        to_sandbox_r, self.to_sandbox = os.pipe()
+        self.from_sandbox, from_sandbox_w = os.pipe()
+        if user is not None:
+            os.chown(self.outbox, *user)
+            os.chmod(self.scratch, 0o755)
+        command = [sys.executable, "-m", "mnistkit.engine.sandbox", "--requests", str(to_sandbox_r),
+                   "--replies", str(from_sandbox_w), "--outbox", str(self.outbox)]
+        if tensorflow:
+            command.append("--tensorflow")
+        if user is not None:
+            # setpriv (util-linux) changes user right before it starts Python, with no groups kept.
+            command = ["setpriv", f"--reuid={user[0]}", f"--regid={user[1]}", "--clear-groups", "--", *command]
+        self.process = subprocess.Popen(
+            command, pass_fds=(to_sandbox_r, from_sandbox_w), stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=self.outbox, env=sandbox_env(self.outbox),
+            preexec_fn=lambda: _limit(memory),
+        )
+        os.close(to_sandbox_r)
+        os.close(from_sandbox_w)
+        self.replies = os.fdopen(self.from_sandbox, "rb", buffering=0)
+
+    def call(self, file: Path, name: str, request: Bundle, seed: int, fresh: bool) -> Bundle:
+        with self.lock:
+            self.count += 1
+            folder = self.scratch / f"in{self.count}"
+            folder.mkdir()
+            write_bundle(request, folder)
+            os.chmod(folder, 0o755)
+            message = {"n": self.count, "file": str(file), "function": name, "request": str(folder), "seed": seed, "fresh": fresh}
+            try:
+                os.write(self.to_sandbox, (json.dumps(message) + "\n").encode())
+            except OSError:
+                raise ChannelBroken(self.ended()) from None
+            line = self._read_line()
+            shutil.rmtree(folder, ignore_errors=True)
+            try:
+                answer = json.loads(line)
+            except ValueError:
+                raise MalformedValue("a reply that is not the kit's (was something written to the kit's channel?)") from None
+            if not isinstance(answer, dict) or answer.get("n") != self.count:
+                raise MalformedValue("a reply to another call")
+            reply_folder = self.outbox / str(self.count)
+            try:
+                return read_bundle(reply_folder)
+            finally:
+                shutil.rmtree(reply_folder, ignore_errors=True)
+
+    def _read_line(self) -> str:
+        data = b""
+        while not data.endswith(b"\n"):
+            chunk = self.replies.read(1)
+            if not chunk:
+                raise ChannelBroken(self.ended())
+            data += chunk
+            if len(data) > REPLY_LINE_LIMIT:
+                raise MalformedValue("a reply line too long to be the kit's")
+        return data.decode("utf-8", errors="replace")
+
+    def ended(self) -> str:
+        try:
+            code = self.process.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            return "the process running your code stopped answering"
+        if code < 0:
+            import signal
+
+            name = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else str(-code)
+            return f"the process running your code was killed by {name}" + (
+                " (out of memory?)" if name == "SIGKILL" else "")
+        return f"the process running your code ended (exit code {code}): is there an os._exit() or sys.exit() in it?"
+
+    def close(self) -> None:
+        for fd in (self.to_sandbox,):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        try:
+            self.process.wait(timeout=3)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.replies.close()
+        shutil.rmtree(self.scratch, ignore_errors=True)
+
+
+def sandbox_env(home: Path) -> dict[str, str]:
+    from mnistkit.selfcheck import isolated_env
+
+    env = isolated_env()
+    env["HOME"] = str(home)  # Keras and matplotlib write their caches under HOME.
+    env["MPLCONFIGDIR"] = str(home / ".matplotlib")
+    return env
+
+
+def _limit(memory: int | None) -> None:
+    """In the sandbox before it starts: a memory ceiling."""
+    import resource
+
+    if memory:
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))

@@ -1,0 +1,173 @@
+"""The grader's hold on every process a step starts: none outlives its step, none grows past the cap.
+
+A learner's code may start processes that leave the step's process group or session
+(`start_new_session=True`, a double fork). On Linux the grader makes itself a *child subreaper*
+(`prctl(PR_SET_CHILD_SUBREAPER)`): such a process, once its parent ends, becomes the grader's
+child instead of init's, so the grader still sees it. After each step the grader kills the step's
+whole tree, then every child of its own that it did not start itself ("strays"); a watcher thread
+does the same every few tenths of a second, and adds up the memory of each step's tree.
+
+Elsewhere (macOS) only the process group is killed; the README says so.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+
+PR_SET_CHILD_SUBREAPER = 36
+SWEEP_SECONDS = 0.2
+
+
+def become_subreaper() -> bool:
+    """Make orphaned descendants this process's children. True where the system allows it (Linux)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def _parents() -> dict[int, int]:
+    """{pid: parent pid} of every process this one can see."""
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            # The command name, in parentheses, may itself hold spaces and parentheses.
+            fields = stat[stat.rfind(")") + 2:].split()
+            parents[int(entry.name)] = int(fields[1])
+    return parents
+
+
+def descendants(root: int, parents: dict[int, int] | None = None) -> list[int]:
+    """Every process below `root` (children first found, then theirs)."""
+    parents = _parents() if parents is None else parents
+    children: dict[int, list[int]] = {}
+    for pid, parent in parents.items():
+        children.setdefault(parent, []).append(pid)
+    found, queue = [], [root]
+    while queue:
+        for child in children.get(queue.pop(), []):
+            found.append(child)
+            queue.append(child)
+    return found
+
+
+def resident_bytes(pids: list[int]) -> int:
+    page = os.sysconf("SC_PAGE_SIZE")
+    total = 0
+    for pid in pids:
+        try:
+            total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * page
+        except (OSError, IndexError, ValueError):
+            pass
+    return total
+
+
+def _kill(pids: list[int]) -> None:
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+def _reap(pid: int) -> None:
+    """Collect a killed stray's exit status (only its: the grader's own children are waited for by subprocess)."""
+    try:
+        os.waitpid(pid, 0)
+    except (ChildProcessError, OSError):
+        pass
+
+
+class Hold:
+    """The grader's record of the steps it runs: their processes, their memory, and the strays."""
+
+    def __init__(self, memory_cap: int) -> None:
+        self.memory_cap = memory_cap
+        self.linux = become_subreaper() and Path("/proc/self/stat").exists()
+        self.lock = threading.Lock()
+        self.running: dict[int, bool] = {}  # judge pid -> whether it went over the memory cap
+        self.others: set[int] = set()  # Children the grader started for itself (not steps).
+        self._stop = threading.Event()
+        if self.linux:
+            threading.Thread(target=self._watch, daemon=True, name="mnistkit-hold").start()
+
+    def started(self, pid: int) -> None:
+        with self.lock:
+            self.running[pid] = False
+
+    def finished(self, pid: int) -> bool:
+        """Kill what is left of the step's tree and every stray; True if it went over the memory cap."""
+        with self.lock:
+            over = self.running.pop(pid, False)
+        self.end_tree(pid)
+        self.sweep()
+        return over
+
+    def end_tree(self, pid: int) -> None:
+        if not self.linux:
+            return
+        for _ in range(20):  # A tree that forks while it is being killed needs a few rounds.
+            tree = descendants(pid)
+            if not tree:
+                break
+            _kill(tree)
+            time.sleep(0.01)
+
+    def sweep(self) -> None:
+        """Kill every child of the grader that is neither a running step nor one it started itself."""
+        if not self.linux:
+            return
+        for _ in range(20):
+            parents = _parents()
+            me = os.getpid()
+            with self.lock:
+                known = set(self.running) | self.others
+            strays = [pid for pid, parent in parents.items() if parent == me and pid not in known]
+            strays = [pid for pid in strays if not _is_zombie(pid)]
+            if not strays:
+                break
+            for stray in strays:
+                _kill(descendants(stray, parents) + [stray])
+                _reap(stray)
+
+    def _watch(self) -> None:
+        while not self._stop.wait(SWEEP_SECONDS):
+            try:
+                with self.lock:
+                    pids = list(self.running)
+                parents = _parents()
+                for pid in pids:
+                    tree = [pid] + descendants(pid, parents)
+                    if resident_bytes(tree) > self.memory_cap:
+                        with self.lock:
+                            if pid in self.running:
+                                self.running[pid] = True
+                        _kill(tree)
+            except OSError:
+                continue
+
+    def close(self) -> None:
+        """At the grader's end: nothing it started, directly or not, may outlive it."""
+        self._stop.set()
+        self.sweep()
+
+
+def _is_zombie(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    return stat[stat.rfind(")") + 2:].split()[0] == "Z"
