@@ -72,9 +72,9 @@ def cache_key(step: Step, solutions: bool) -> str:
     """Changes when the learner's file, the step's tests or the kit change."""
     digest = hashlib.sha256(kit_fingerprint().encode() + str(solutions).encode())
     learner = step.learner_file(solutions)
-    digest.update(learner.read_bytes() if learner.exists() else b"<missing>")
+    digest.update(learner.read_bytes() if learner.is_file() else b"<missing>")
     for path in step.test_files():
-        digest.update(path.name.encode() + path.read_bytes())
+        digest.update(path.name.encode() + (path.read_bytes() if path.is_file() else b"<folder>"))
     return digest.hexdigest()
 
 
@@ -227,6 +227,9 @@ def judge(step: Step, expected_tests: list[str], code: int | None, report: dict 
     elif not problems:
         result.status = FAILING
         result.message = f"{result.failed} tests were skipped; every test must run and pass"
+    elif any(t["status"] == "kit-error" for t in problems):
+        result.status = ERROR
+        result.message = "the kit can't run this step (not your code): " + _first_line(next(t for t in problems if t["status"] == "kit-error")["message"], 400)
     elif all(t["status"] == "not-started" for t in problems) and result.passed == 0:
         result.status = NOT_STARTED
         result.message = f"step {step.number} not started"
@@ -239,8 +242,12 @@ def judge(step: Step, expected_tests: list[str], code: int | None, report: dict 
     return result
 
 
-def grade_step(step: Step, manifest: dict, solutions: bool = False, cache: ResultCache | None = None, fresh: bool = False) -> StepResult:
-    """Grade one step: tamper check, cache, then an isolated run of exactly the manifest's tests."""
+def grade_step(step: Step, manifest: dict, solutions: bool = False, cache: ResultCache | None = None, fresh: bool = False,
+               submission: Path | None = None) -> StepResult:
+    """Grade one step: tamper check, cache, then an isolated run of exactly the manifest's tests.
+
+    `submission`: a folder holding a learner's `exercises/stepN/` files, graded with this kit's
+    tests (the Classroom workflow and class grading); nothing else of it is read."""
     entry = manifest["steps"][str(step.number)]
     if not solutions:
         problems = tampered_files(step, manifest)
@@ -250,19 +257,22 @@ def grade_step(step: Step, manifest: dict, solutions: bool = False, cache: Resul
                 message=f"{'; '.join(problems)}: the kit's tests must stay as shipped. "
                 f"Restore them with `git checkout -- exercises/{step.folder}/test_*.py`",
             )
-    learner = step.learner_file(solutions)
+    learner = step.exercise_dir(submission) / step.file if submission is not None else step.learner_file(solutions)
+    shown = f"{'solutions' if solutions else 'exercises'}/{step.folder}/{step.file}"
     if not learner.exists():
-        return StepResult(step.number, step.title, ERROR, message=f"{learner.relative_to(KIT_ROOT)} is missing: restore the stub from the kit")
+        return StepResult(step.number, step.title, ERROR, message=f"{shown} is missing: restore the stub from the kit")
+    if not learner.is_file():
+        return StepResult(step.number, step.title, ERROR, message=f"{shown} is a folder, not a file: put your code back in a file of that name")
     if not solutions and sha256_of(learner) == entry["stub"]:
         return StepResult(step.number, step.title, NOT_STARTED, failed=len(entry["tests"]), message=f"step {step.number} not started")
     key = cache_key(step, solutions)
     name = f"{'solutions' if solutions else 'exercises'}/{step.folder}"
-    if cache is not None and not fresh:
+    if cache is not None and not fresh and submission is None:
         remembered = cache.get(name, key)
         if remembered is not None:
             return remembered
     test_files = [step.exercise_dir() / file_name for file_name in entry["test_files"]]
-    command = pytest_command(test_files, "fd:{report}", solutions, judge=True)
+    command = pytest_command(test_files, "fd:{report}", solutions, judge=True, submission=submission)
     run = run_isolated(command, step.exercise_dir(), step.timeout, report_pipe=True)
     code, output, seconds = run.code, run.output, run.seconds
     try:
@@ -273,6 +283,6 @@ def grade_step(step: Step, manifest: dict, solutions: bool = False, cache: Resul
         code, report = -9, None
         output += f"\nthe step's processes together used more than {TREE_MEMORY_CAP >> 30} GiB of memory and were stopped"
     result = judge(step, entry["tests"], code, report, output, seconds)
-    if cache is not None:
+    if cache is not None and submission is None:
         cache.put(name, key, result)
     return result

@@ -57,6 +57,8 @@ def load_module(path: Path) -> ModuleType:
         ) from None
     except NotImplementedError:
         raise  # A stub that raises at import time is still "not started".
+    except ModuleNotFoundError as error:
+        raise LearnerCodeError(missing_tensorflow(error) or f"IMPORT ERROR: importing {shown} raised ModuleNotFoundError: {error}") from None
     except Exception as error:  # noqa: BLE001  (any error while importing the learner's file)
         raise LearnerCodeError(
             f"IMPORT ERROR: importing {shown} raised {type(error).__name__}: {error}"
@@ -79,6 +81,14 @@ def load_function(step: Step, name: str, solutions: bool = False, folder: Path |
     if not callable(function):
         raise LearnerCodeError(f"NOT A FUNCTION: {name} in {display_path(path)} is a {type(function).__name__}, not a function")
     return function
+
+
+def missing_tensorflow(error: ModuleNotFoundError) -> str | None:
+    """The message for TensorFlow or Keras not being installed, if that is what `error` says; else None."""
+    if (error.name or "").split(".")[0] not in ("tensorflow", "keras"):
+        return None
+    return (f"TensorFlow is not installed in this Python ({sys.executable}): the kit needs it from step 3 on. "
+            "Install the kit with `pip install -e .` in its folder (or `pip install tensorflow`)")
 
 
 def function_from(path: Path, name: str) -> Callable[..., Any]:

@@ -74,6 +74,8 @@ def tampered_files(step: Step, manifest: dict, root: Path = KIT_ROOT) -> list[st
         path = step.exercise_dir(root) / name
         if not path.exists():
             problems.append(f"{name} is missing")
+        elif not path.is_file():
+            problems.append(f"{name} is a folder, not the kit's test file")
         elif sha256_of(path) != digest:
             problems.append(f"{name} was changed")
     return problems

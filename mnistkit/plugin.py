@@ -33,7 +33,7 @@ import pytest  # noqa: E402
 sys.dont_write_bytecode = True
 
 from mnistkit.checks import Mistake  # noqa: E402
-from mnistkit.learner import LearnerCodeError, display_path, without_tensorflow_noise  # noqa: E402
+from mnistkit.learner import LearnerCodeError, display_path, missing_tensorflow, without_tensorflow_noise  # noqa: E402
 from mnistkit.steps import STEPS, Step, step_of_path  # noqa: E402
 
 SANDBOX_MEMORY = 6 * 2**30  # Bytes of address space the learner's sandbox may use (TensorFlow needs ~2 GiB).
@@ -41,6 +41,7 @@ OUTPUT_LIMIT = 500  # Characters of captured output kept per test in the report 
 
 # Outcomes of one test, as the grader and the summary line read them.
 PASS, FAIL, NOT_STARTED, LEARNER_ERROR, SKIP = "pass", "fail", "not-started", "error", "skip"
+KIT_ERROR = "kit-error"  # The kit itself can't run (its data is damaged, TensorFlow is missing): not the learner's fault.
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -56,6 +57,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         default=False,
         help="run the learner's functions in a separate sandbox process (used by grader.py)",
+    )
+    group.addoption(
+        "--mnistkit-submission",
+        metavar="DIR",
+        default=None,
+        help="take the learner's files from DIR/exercises/stepN/ instead of beside the tests (used by grader.py)",
     )
     group.addoption(
         "--mnistkit-report",
@@ -105,10 +112,15 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     """As the judge, start the learner's sandbox at once: its imports overlap the suite's own."""
     if session.config.getoption("mnistkit_judge"):
         from mnistkit.engine.channel import SandboxRunner
+        from mnistkit.engine.confine import not_dumpable
 
+        not_dumpable()  # The sandbox, though of the same user, can't reach this process's report pipe.
         steps = [step_of_path(Path(str(arg).split("::")[0])) for arg in session.config.args]
         tensorflow = any(step is not None and step.tensorflow for step in steps)
-        user = (65534, 65534) if os.geteuid() == 0 else None  # As root (CI), the learner's code runs as nobody.
+        # As root (CI), the learner's code runs as nobody; MNISTKIT_SANDBOX_AS_SELF=1 keeps the user,
+        # for the kit's own tests of the confinement a learner's laptop relies on.
+        as_self = os.environ.get("MNISTKIT_SANDBOX_AS_SELF") == "1"
+        user = (65534, 65534) if os.geteuid() == 0 and not as_self else None
         session.config.stash[_runner_key] = SandboxRunner(tensorflow, user=user, memory=SANDBOX_MEMORY)
 
 
@@ -131,7 +143,11 @@ def step_function(request: pytest.FixtureRequest) -> Callable[[str], Callable[..
     """
     step = _test_step(request)
     solutions = request.config.getoption("solutions")
-    folder = step.solution_dir() if solutions else Path(str(request.path)).parent
+    submission = request.config.getoption("mnistkit_submission")
+    if submission:
+        folder = step.exercise_dir(Path(submission))
+    else:
+        folder = step.solution_dir() if solutions else Path(str(request.path)).parent
     runner = _runner(request.config)
 
     def get(name: str) -> Callable[..., Any]:
@@ -178,6 +194,12 @@ def _describe_failure(excinfo: pytest.ExceptionInfo, step: Step | None) -> tuple
         )
     if isinstance(error, LearnerCodeError):
         return LEARNER_ERROR, str(error)
+    from mnistkit.data import MnistDataError
+
+    if isinstance(error, MnistDataError):
+        return KIT_ERROR, str(error)
+    if isinstance(error, ModuleNotFoundError) and where is None and missing_tensorflow(error):
+        return KIT_ERROR, missing_tensorflow(error)
     if isinstance(error, MemoryError):
         return LEARNER_ERROR, (
             "your code ran out of memory" + (f" at {where}" if where else "")
@@ -210,9 +232,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         # "Not started" and a file that can't load are said once per step in full; later tests
         # of the step just point to the first, so the learner sees one line, not a wall.
         said = item.config.stash.setdefault(_said_key, set())
-        repeated = outcome in (NOT_STARTED, LEARNER_ERROR) and step is not None
+        repeated = outcome in (NOT_STARTED, LEARNER_ERROR, KIT_ERROR) and step is not None
         if repeated and (step.number, message) in said:
-            report.longrepr = "(the same as above)" if outcome == LEARNER_ERROR else f"step {step.number} not started (see above)"
+            report.longrepr = f"step {step.number} not started (see above)" if outcome == NOT_STARTED else "(the same as above)"
         else:
             report.longrepr = message
         if repeated:

@@ -24,7 +24,8 @@ from mnistkit import KIT_ROOT
 from mnistkit.steps import Step
 
 
-def pytest_command(targets: list[Path], report: Path | str, solutions: bool = False, judge: bool = False) -> list[str]:
+def pytest_command(targets: list[Path], report: Path | str, solutions: bool = False, judge: bool = False,
+                   submission: Path | None = None) -> list[str]:
     """The isolated pytest command line: explicit plugin, no conftest, no ini file but our options.
 
     `report` is a path, or "fd:N" for a file descriptor (the grader's pipe);
@@ -48,6 +49,8 @@ def pytest_command(targets: list[Path], report: Path | str, solutions: bool = Fa
         command.append("--solutions")
     if judge:
         command.append("--mnistkit-judge")
+    if submission is not None:
+        command += ["--mnistkit-submission", str(submission)]
     return command
 
 

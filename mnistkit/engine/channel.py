@@ -92,6 +92,9 @@ class SandboxRunner:
         self.scratch = Path(tempfile.mkdtemp(prefix="mnistkit-judge-"))
         self.outbox = self.scratch / "out"
         self.outbox.mkdir()
+        self.kit = self.scratch / "kit"
+        _copy_package(self.kit)
+        self.copies: dict[Path, Path] = {}
         self.count = 0
         self.lock = threading.Lock()
         to_sandbox_r, self.to_sandbox = os.pipe()
@@ -108,7 +111,7 @@ class SandboxRunner:
             command = ["setpriv", f"--reuid={user[0]}", f"--regid={user[1]}", "--clear-groups", "--", *command]
         self.process = subprocess.Popen(
             command, pass_fds=(to_sandbox_r, from_sandbox_w), stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=self.outbox, env=sandbox_env(self.outbox),
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=self.outbox, env=sandbox_env(self.outbox, self.kit),
             preexec_fn=lambda: _limit(memory),
         )
         os.close(to_sandbox_r)
@@ -122,7 +125,7 @@ class SandboxRunner:
             folder.mkdir()
             write_bundle(request, folder)
             os.chmod(folder, 0o755)
-            message = {"n": self.count, "file": str(file), "function": name, "request": str(folder), "seed": seed, "fresh": fresh}
+            message = {"n": self.count, "file": str(self.copy_of(file)), "function": name, "request": str(folder), "seed": seed, "fresh": fresh}
             try:
                 os.write(self.to_sandbox, (json.dumps(message) + "\n").encode())
             except OSError:
@@ -140,6 +143,17 @@ class SandboxRunner:
                 return read_bundle(reply_folder)
             finally:
                 shutil.rmtree(reply_folder, ignore_errors=True)
+
+    def copy_of(self, file: Path) -> Path:
+        """The learner's file as the sandbox reads it: a copy in the read-only kit, in a stepN folder as the original."""
+        file = Path(file).resolve()
+        if file not in self.copies:
+            copy = self.kit / "files" / str(len(self.copies)) / Path(*file.parts[-3:])
+            copy.parent.mkdir(parents=True)
+            if file.is_file():
+                shutil.copyfile(file, copy)
+            self.copies[file] = copy
+        return self.copies[file]
 
     def _read_line(self) -> str:
         data = b""
@@ -180,12 +194,22 @@ class SandboxRunner:
         shutil.rmtree(self.scratch, ignore_errors=True)
 
 
-def sandbox_env(home: Path) -> dict[str, str]:
+def _copy_package(kit: Path) -> None:
+    """The kit's code (not its data) where the sandbox imports it from: a copy it can read, not change."""
+    import mnistkit
+
+    source = Path(mnistkit.__file__).resolve().parent
+    shutil.copytree(source, kit / "mnistkit", ignore=shutil.ignore_patterns("__pycache__", "data", "*.pyc"))
+
+
+def sandbox_env(home: Path, kit: Path) -> dict[str, str]:
     from mnistkit.selfcheck import isolated_env
 
     env = isolated_env()
-    env["HOME"] = str(home)  # Keras and matplotlib write their caches under HOME.
+    env["PYTHONPATH"] = str(kit)
+    env["HOME"] = str(home)  # Keras and matplotlib write their caches under HOME,
     env["MPLCONFIGDIR"] = str(home / ".matplotlib")
+    env["TMPDIR"] = str(home)  # and temporary files go there too: the one place the sandbox may write.
     return env
 
 

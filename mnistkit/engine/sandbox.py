@@ -98,11 +98,18 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--outbox", type=Path, required=True)
     parser.add_argument("--tensorflow", action="store_true", help="import TensorFlow and Keras before the first call")
     args = parser.parse_args(argv)
+    # The channel closes if this process is replaced (os.execv): the judge then sees it end.
+    os.set_inheritable(args.requests, False)
+    os.set_inheritable(args.replies, False)
     import numpy  # noqa: F401  (every step's values are arrays)
 
     if args.tensorflow:
         import keras  # noqa: F401
         import matplotlib.pyplot  # noqa: F401
+    from mnistkit.engine.confine import confine
+
+    # From here on (and before any learner code is imported) nothing outside the outbox can be written.
+    confine([args.outbox.resolve()])
     serve(args.requests, args.replies, args.outbox)
 
 
