@@ -22,7 +22,7 @@ import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from mnistkit.grading import DONE, ResultCache, StepResult, grade_step
+from mnistkit.grading import DONE, ResultCache, StepResult, grade_step, start_engine
 from mnistkit.manifest import load_manifest
 from mnistkit.report import render_table, to_json
 from mnistkit.steps import STEPS, Step, get_step
@@ -72,16 +72,21 @@ def progress(message: str, quiet: bool) -> None:
 def grade(steps: list[Step], solutions: bool, fresh: bool, jobs: int, quiet: bool) -> list[StepResult]:
     manifest = load_manifest()
     cache = ResultCache()
+    engine = start_engine(steps)
 
     def one(step: Step) -> StepResult:
-        result = grade_step(step, manifest, solutions=solutions, cache=cache, fresh=fresh)
+        result = grade_step(step, manifest, solutions=solutions, cache=cache, fresh=fresh, engine=engine)
         how = "remembered" if result.cached else (f"{result.seconds:.1f} s" if result.seconds else "untouched stub" if result.status == "not-started" else "not run")
         progress(f"  step {step.number}: {result.status} ({how})", quiet)
         return result
 
     progress(f"Grading {len(steps)} step{'s' if len(steps) != 1 else ''}…", quiet)
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        return list(pool.map(one, steps))
+    try:
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            return list(pool.map(one, steps))
+    finally:
+        if engine is not None:
+            engine.close()
 
 
 def show_hint(number: int) -> int:

@@ -242,12 +242,26 @@ def judge(step: Step, expected_tests: list[str], code: int | None, report: dict 
     return result
 
 
+def start_engine(steps: list[Step]):
+    """A warm engine to fork the judges of `steps` from, when that saves time and fork is safe; else None.
+
+    One step alone gains nothing (the engine pays the same imports a cold judge pays)."""
+    from mnistkit.engine.warm import Engine, fork_is_safe
+
+    if not fork_is_safe() or sum(step.tensorflow for step in steps) < 2:
+        return None
+    engine = Engine(isolated_env(), KIT_ROOT)
+    hold().others.add(engine.pid)
+    return engine
+
+
 def grade_step(step: Step, manifest: dict, solutions: bool = False, cache: ResultCache | None = None, fresh: bool = False,
-               submission: Path | None = None) -> StepResult:
+               submission: Path | None = None, engine=None) -> StepResult:
     """Grade one step: tamper check, cache, then an isolated run of exactly the manifest's tests.
 
     `submission`: a folder holding a learner's `exercises/stepN/` files, graded with this kit's
-    tests (the Classroom workflow and class grading); nothing else of it is read."""
+    tests (the Classroom workflow and class grading); nothing else of it is read.
+    `engine`: a warm engine (`mnistkit.engine.warm.Engine`) to fork the step's judge from."""
     entry = manifest["steps"][str(step.number)]
     if not solutions:
         problems = tampered_files(step, manifest)
@@ -273,7 +287,16 @@ def grade_step(step: Step, manifest: dict, solutions: bool = False, cache: Resul
             return remembered
     test_files = [step.exercise_dir() / file_name for file_name in entry["test_files"]]
     command = pytest_command(test_files, "fd:{report}", solutions, judge=True, submission=submission)
-    run = run_isolated(command, step.exercise_dir(), step.timeout, report_pipe=True)
+    run = None
+    if engine is not None and step.tensorflow and engine.usable():
+        from mnistkit.engine.warm import EngineGone
+
+        try:
+            run = engine.run(command[3:], step.exercise_dir(), isolated_env(), step.timeout, MEMORY_CAP)
+        except EngineGone:
+            run = None  # Checked cold instead, with the same verdict.
+    if run is None:
+        run = run_isolated(command, step.exercise_dir(), step.timeout, report_pipe=True)
     code, output, seconds = run.code, run.output, run.seconds
     try:
         report = json.loads(run.report) if run.report else None

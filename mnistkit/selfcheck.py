@@ -83,11 +83,12 @@ class SuiteRun:
         return groups
 
 
-def run_suite(targets: list[Path], solutions: bool = False, timeout: float = 600) -> SuiteRun:
+def run_suite(targets: list[Path], solutions: bool = False, timeout: float = 600, judge: bool = False) -> SuiteRun:
+    """One pytest process over `targets`; `judge` runs the learner's functions in a sandbox, as the grader does."""
     with tempfile.TemporaryDirectory() as scratch:
         report = Path(scratch) / "report.json"
         completed = subprocess.run(
-            pytest_command(targets, report, solutions),
+            pytest_command(targets, report, solutions, judge=judge),
             cwd=Path(targets[0]).parent,
             env=isolated_env(),
             capture_output=True,

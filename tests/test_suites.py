@@ -6,10 +6,15 @@ For each step, one fresh pytest process runs the step's suite against:
 - every file in `tests/variants/stepN/`: a way a learner might write the step, whose first line
   `EXPECT = ...` says what the suite must make of it: "pass", or a fragment that one of the
   failure messages must contain (the message that names the mistake).
+
+Each step's files run twice, side by side: as `pytest exercises/stepN` runs them (the learner's
+code in the test process) and as the grader judges them (in a sandbox process); both must give
+every test the same outcome and message.
 """
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -26,6 +31,7 @@ def variant_files(step) -> list[Path]:
 
 
 _runs: dict[int, dict[str, list[dict]]] = {}
+_judged: dict[int, dict[str, list[dict]]] = {}
 _tensorflow_imported: dict[int, bool | None] = {}
 
 
@@ -41,11 +47,13 @@ def results_for(step_number: int, tmp_path_factory: pytest.TempPathFactory) -> d
         for name, source in sources:
             (named / f"{name}.py").write_bytes(source.read_bytes())
         folders = lay_out_variants(step, sorted(named.glob("*.py")), scratch / "kits")
-        run = run_suite(folders)
-        results = run.by_folder()
-        missing = [name for name, _ in sources if name not in results]
-        assert not missing, f"no results for {missing}; pytest said:\n{run.stdout[-3000:]}"
-        _runs[step_number] = results
+        with ThreadPoolExecutor(2) as pool:  # The two runs side by side: the machine has two cores.
+            run, judged = pool.map(lambda judge: run_suite(folders, judge=judge), (False, True))
+        for outcome in (run, judged):
+            missing = [name for name, _ in sources if name not in outcome.by_folder()]
+            assert not missing, f"no results for {missing}; pytest said:\n{outcome.stdout[-3000:]}"
+        _runs[step_number] = run.by_folder()
+        _judged[step_number] = judged.by_folder()
         _tensorflow_imported[step_number] = run.tensorflow_imported
     return _runs[step_number]
 
@@ -91,3 +99,17 @@ def test_suite_judges_variant_as_expected(step_number: int, variant: Path, tmp_p
         assert any(expected.lower() in m.lower() for m in messages), (
             f"no failure message names the mistake ({expected!r}); the messages were:\n" + "\n".join(messages)
         )
+
+
+def outcomes(tests: list[dict]) -> list[tuple[str, str, str]]:
+    return [(t["name"], t["status"], t["message"]) for t in tests]
+
+
+@pytest.mark.parametrize("step_number", [s.number for s in STEPS])
+def test_grader_judges_every_variant_as_pytest_does(step_number, tmp_path_factory):
+    local = results_for(step_number, tmp_path_factory)
+    judged = _judged[step_number]
+    different = {name: (outcomes(tests), outcomes(judged.get(name, []))) for name, tests in local.items()
+                 if outcomes(tests) != outcomes(judged.get(name, []))}
+    assert not different, "judged in a sandbox, these came out otherwise:\n" + "\n".join(
+        f"  {name}:\n    pytest: {mine}\n    judge:  {theirs}" for name, (mine, theirs) in list(different.items())[:5])

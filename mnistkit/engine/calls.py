@@ -115,7 +115,14 @@ def rebuild_exception(node: Any) -> BaseException:
 
 
 def encode_request(args: tuple, kwargs: dict) -> Bundle:
-    return Encoder().bundle({"args": list(args), "kwargs": dict(kwargs)})
+    encoder = Encoder()
+    tree = {"args": encoder.encode(list(args)), "kwargs": encoder.encode(dict(kwargs)), "count": len(args) + len(kwargs)}
+    return Bundle(tree, encoder.blobs)
+
+
+def argument_count(request: Bundle) -> int:
+    count = request.tree.get("count") if isinstance(request.tree, dict) else None
+    return count if type(count) is int and 0 <= count <= 100 else 0
 
 
 def decode_reply(reply: Bundle, args: tuple, kwargs: dict) -> tuple[Any, BaseException | None, str]:
@@ -189,8 +196,8 @@ def run_request(function: Callable[..., Any], request: Bundle, seed: int, fresh:
                 capture: Callable[[], str] | None = None) -> Bundle:
     """Call `function` on the request's arguments; the reply carries everything the judge may read."""
     seed_everything(seed, fresh)
-    decoded = Decoder(request).decode()
-    args, kwargs = decoded["args"], decoded["kwargs"]
+    decoder = Decoder(request)
+    args, kwargs = decoder.decode(request.tree["args"]), decoder.decode(request.tree["kwargs"])
     given = list(args) + list(kwargs.values())
     result, error = None, None
     try:

@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from pathlib import Path
 from typing import Any, Callable
 
@@ -73,16 +74,12 @@ class LocalRunner:
         try:
             function = function_from(file, name)
         except BaseException as error:  # noqa: BLE001  (a syntax error, a missing function, a stub raising at import)
-            return Bundle({"result": None, "error": calls.describe_exception(error), "states": _nones(request), "output": ""})
+            states = [None] * calls.argument_count(request)
+            return Bundle({"result": None, "error": calls.describe_exception(error), "states": states, "output": ""})
         return calls.run_request(function, request, seed, fresh)
 
     def close(self) -> None:
         pass
-
-
-def _nones(request: Bundle) -> list[None]:
-    tree = request.tree
-    return [None] * (len(tree["args"]["items"]) + len(tree["kwargs"]["items"]))
 
 
 class SandboxRunner:
@@ -106,14 +103,20 @@ class SandboxRunner:
                    "--replies", str(from_sandbox_w), "--outbox", str(self.outbox)]
         if tensorflow:
             command.append("--tensorflow")
-        if user is not None:
-            # setpriv (util-linux) changes user right before it starts Python, with no groups kept.
-            command = ["setpriv", f"--reuid={user[0]}", f"--regid={user[1]}", "--clear-groups", "--", *command]
-        self.process = subprocess.Popen(
-            command, pass_fds=(to_sandbox_r, from_sandbox_w), stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=self.outbox, env=sandbox_env(self.outbox, self.kit),
-            preexec_fn=lambda: _limit(memory),
-        )
+        from mnistkit.engine import zygote
+
+        if zygote.FORKABLE:  # A judge fresh from the warm engine: fork the sandbox, already warm.
+            self.process = ForkedSandbox(to_sandbox_r, from_sandbox_w, self.outbox, self.kit, user, memory,
+                                         close=(self.to_sandbox, self.from_sandbox))
+        else:
+            if user is not None:
+                # setpriv (util-linux) changes user right before it starts Python, with no groups kept.
+                command = ["setpriv", f"--reuid={user[0]}", f"--regid={user[1]}", "--clear-groups", "--", *command]
+            self.process = subprocess.Popen(
+                command, pass_fds=(to_sandbox_r, from_sandbox_w), stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=self.outbox, env=sandbox_env(self.outbox, self.kit),
+                preexec_fn=lambda: _limit(memory),
+            )
         os.close(to_sandbox_r)
         os.close(from_sandbox_w)
         self.replies = os.fdopen(self.from_sandbox, "rb", buffering=0)
@@ -192,6 +195,60 @@ class SandboxRunner:
             self.process.wait()
         self.replies.close()
         shutil.rmtree(self.scratch, ignore_errors=True)
+
+
+class ForkedSandbox:
+    """The sandbox as a fork of this (warm, still forkable) judge: set up as `sandbox.main` sets up a cold one."""
+
+    def __init__(self, requests: int, replies: int, outbox: Path, kit: Path, user: tuple[int, int] | None,
+                 memory: int | None, close: tuple[int, ...]) -> None:
+        self.pid = os.fork()
+        if self.pid:
+            return
+        try:
+            for fd in close:
+                os.close(fd)
+            devnull = os.open(os.devnull, os.O_RDWR)
+            for target in (0, 1, 2):
+                os.dup2(devnull, target)
+            os.chdir(outbox)
+            os.environ.clear()
+            os.environ.update(sandbox_env(outbox, kit))
+            tempfile.tempdir = None  # Read TMPDIR again: temporary files go to the outbox.
+            _limit(memory)
+            if user is not None:
+                os.setgroups([])
+                os.setgid(user[1])
+                os.setuid(user[0])
+            from mnistkit.engine import sandbox
+            from mnistkit.engine.confine import confine
+
+            os.set_inheritable(requests, False)
+            os.set_inheritable(replies, False)
+            keep = sorted({0, 1, 2, requests, replies})
+            for low, high in zip(keep, keep[1:] + [65536]):
+                os.closerange(low + 1, high)  # Nothing of the judge's stays open here.
+            confine([outbox.resolve()])
+            sandbox.serve(requests, replies, outbox)
+        finally:
+            os._exit(0)
+
+    def wait(self, timeout: float | None = None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                self.returncode = os.waitstatus_to_exitcode(status)
+                return self.returncode
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired("sandbox", timeout)
+            time.sleep(0.01)
+
+    def kill(self) -> None:
+        try:
+            os.kill(self.pid, 9)
+        except ProcessLookupError:
+            pass
 
 
 def _copy_package(kit: Path) -> None:

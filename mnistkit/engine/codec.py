@@ -49,7 +49,7 @@ class Bundle:
 
 def array_to_bytes(array: np.ndarray) -> bytes:
     buffer = io.BytesIO()
-    np.save(buffer, np.ascontiguousarray(array), allow_pickle=False)
+    np.save(buffer, np.asarray(array, order="C"), allow_pickle=False)  # Keeps 0-d arrays 0-d.
     return buffer.getvalue()
 
 

@@ -137,6 +137,8 @@ def _foreign_part(config: Any) -> str | None:
     class_name, module = config.get("class_name"), config.get("module")
     if isinstance(class_name, str) and class_name in FORBIDDEN and str(module).startswith(KERAS_MODULES):
         return FORBIDDEN[class_name]
+    if config.get("module") == "builtins" and class_name == "function" and _keras_function(config.get("config")):
+        return None  # How Keras writes its own functions by name (loss="...", metrics=[...], activations).
     if "module" in config and isinstance(class_name, str):
         registered = config.get("registered_name")
         if not isinstance(module, str) or not (module == "keras" or module.startswith("keras.")) or registered not in (None, "function", class_name):
@@ -144,6 +146,14 @@ def _foreign_part(config: Any) -> str | None:
             shown = inner if class_name == "function" and isinstance(inner, str) else class_name
             return f"{shown!s:.60} from {module!s:.60}"
     return next((found for value in config.values() if (found := _foreign_part(value))), None)
+
+
+def _keras_function(name: object) -> bool:
+    """True for the name of one of Keras's own losses, metrics or activations."""
+    import keras
+
+    return isinstance(name, str) and name.isidentifier() and any(
+        callable(getattr(module, name, None)) for module in (keras.losses, keras.metrics, keras.activations))
 
 
 def _unloadable(what: str) -> Mistake:

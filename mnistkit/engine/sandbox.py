@@ -76,8 +76,7 @@ def serve(requests: int, replies: int, outbox: Path) -> None:
             function = function_from(Path(message["file"]), message["function"])
         except BaseException as error:  # noqa: BLE001  (syntax error, missing function, a stub raising at import)
             output = capture.stop()
-            tree = read_bundle(message["request"]).tree
-            count = len(tree["args"]["items"]) + len(tree["kwargs"]["items"])
+            count = calls.argument_count(read_bundle(message["request"]))
             reply = Bundle({"result": None, "error": calls.describe_exception(error), "states": [None] * count, "output": output})
         else:
             try:
