@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -48,6 +49,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--epochs", type=int, default=None, help=argparse.SUPPRESS)  # For the kit's own tests of --full.
     parser.add_argument("--fresh", action="store_true", help="ignore remembered results and run every suite again")
     parser.add_argument("--jobs", type=int, default=2, metavar="J", help="steps graded at once (default 2)")
+    parser.add_argument("--submission", metavar="DIR", default=None,
+                        help="grade the exercises/stepN files found in DIR with this kit's tests (for teachers and CI); "
+                             "nothing else of DIR is read or run")
     parser.add_argument("--interval", type=float, default=1.0, help=argparse.SUPPRESS)  # --watch polling period.
     args = parser.parse_args(argv)
     for option in ("step", "hint", "compare"):
@@ -56,6 +60,15 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
             parser.error(f"--{option} {number}: the steps are numbered 1 to {len(STEPS)}")
     if args.jobs < 1:
         parser.error("--jobs must be at least 1")
+    if args.submission is not None:
+        from pathlib import Path
+
+        if not (Path(args.submission) / "exercises").is_dir():
+            parser.error(f"--submission {args.submission}: no exercises/ folder there (expected a copy of a learner's kit)")
+        if args.solutions or args.watch or args.full or args.hint or args.compare:
+            parser.error("--submission grades; it goes with --step, --json and --jobs only")
+        args.submission = Path(args.submission).resolve()
+        args.fresh = True  # A submission is always graded afresh: nothing remembered counts.
     return args
 
 
@@ -69,13 +82,13 @@ def progress(message: str, quiet: bool) -> None:
             print(message, file=sys.stderr, flush=True)
 
 
-def grade(steps: list[Step], solutions: bool, fresh: bool, jobs: int, quiet: bool) -> list[StepResult]:
+def grade(steps: list[Step], solutions: bool, fresh: bool, jobs: int, quiet: bool, submission=None) -> list[StepResult]:
     manifest = load_manifest()
     cache = ResultCache()
     engine = start_engine(steps)
 
     def one(step: Step) -> StepResult:
-        result = grade_step(step, manifest, solutions=solutions, cache=cache, fresh=fresh, engine=engine)
+        result = grade_step(step, manifest, solutions=solutions, cache=cache, fresh=fresh, engine=engine, submission=submission)
         how = "remembered" if result.cached else (f"{result.seconds:.1f} s" if result.seconds else "untouched stub" if result.status == "not-started" else "not run")
         progress(f"  step {step.number}: {result.status} ({how})", quiet)
         return result
@@ -150,7 +163,9 @@ def main(argv: list[str]) -> int:
 
         return run_full(solutions=args.solutions, out=args.out, as_json=args.json, epochs=args.epochs)
     steps = [get_step(args.step)] if args.step else list(STEPS)
-    results = grade(steps, args.solutions, args.fresh, args.jobs, quiet=args.json)
+    # A grade for a machine or a teacher (--json, --submission, --step in CI) never uses remembered results.
+    fresh = args.fresh or args.json or (args.step is not None and os.environ.get("CI") == "true")
+    results = grade(steps, args.solutions, fresh, args.jobs, quiet=args.json, submission=args.submission)
     if args.json:
         print(json.dumps(to_json(results, args.solutions), indent=1))
     else:

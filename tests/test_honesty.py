@@ -275,3 +275,22 @@ def test_done_written_into_the_results_cache_is_never_read_back(tmp_path, env):
 
 def test_processes_that_leave_the_session_die_with_the_step(tmp_path):
     attempt(tmp_path, 3, "sequential_model.py", ESCAPE)
+
+
+def test_a_submission_is_graded_with_the_kits_tests_and_grader_never_its_own(tmp_path):
+    """The Classroom workflow's way: the kit from the pinned template, only the learner's files from the submission."""
+    kit, submission = (tmp_path / "kit"), (tmp_path / "submission")
+    kit.mkdir()
+    submission.mkdir()
+    make_kit(kit)
+    make_kit(submission)
+    solved = (kit / "solutions" / "step1" / "scaling.py").read_text()
+    (submission / "grader.py").write_text("import sys\nsys.exit(0)\n")
+    (submission / "exercises" / "step1" / "test_scaling.py").write_text("def test_scaled_pixels_are_float32():\n    pass\n")
+    (submission / "exercises" / "step1" / "scaling.py").write_text(solved.replace("255", "256"))
+    (submission / "exercises" / "step2" / "channels.py").write_text((kit / "solutions" / "step2" / "channels.py").read_text())
+    completed = grader(kit, "--submission", str(submission), "--step", "1", "--json")
+    wrong = json.loads(completed.stdout)["steps"][0]
+    assert wrong["status"] == "failing" and "not 256" in wrong["message"], wrong
+    right = json.loads(grader(kit, "--submission", str(submission), "--step", "2", "--json").stdout)["steps"][0]
+    assert right["status"] == "done", right
