@@ -62,9 +62,9 @@ class StepResult:
 def kit_fingerprint() -> str:
     """Changes whenever the kit's machinery changes, so cached results of an older kit are not reused."""
     digest = hashlib.sha256(__version__.encode())
-    for path in sorted((KIT_ROOT / "mnistkit").glob("*.py")) + [KIT_ROOT / "mnistkit" / "steps.toml", KIT_ROOT / "mnistkit" / "manifest.json"]:
+    for path in sorted((KIT_ROOT / "mnistkit").rglob("*.py")) + [KIT_ROOT / "mnistkit" / "steps.toml", KIT_ROOT / "mnistkit" / "manifest.json"]:
         if path.exists():
-            digest.update(path.name.encode() + path.read_bytes())
+            digest.update(str(path.relative_to(KIT_ROOT)).encode() + path.read_bytes())
     return digest.hexdigest()
 
 
@@ -242,13 +242,19 @@ def judge(step: Step, expected_tests: list[str], code: int | None, report: dict 
     return result
 
 
-def start_engine(steps: list[Step]):
+def start_engine(steps: list[Step], shared: bool = False):
     """A warm engine to fork the judges of `steps` from, when that saves time and fork is safe; else None.
 
-    One step alone gains nothing (the engine pays the same imports a cold judge pays)."""
-    from mnistkit.engine.warm import Engine, fork_is_safe
+    `shared`: join (or start) the engine this user's checks of this kit share, which stays up a
+    few idle minutes for the next check (interactive use); else the grader's own, ending with it.
+    One step alone gains nothing from the grader's own engine (it pays the imports a cold judge pays)."""
+    from mnistkit.engine.warm import Engine, fork_is_safe, may_share, shared_name
 
-    if not fork_is_safe() or sum(step.tensorflow for step in steps) < 2:
+    if not fork_is_safe() or os.environ.get("MNISTKIT_COLD") == "1" or not any(step.tensorflow for step in steps):
+        return None
+    if shared and may_share():
+        return Engine(isolated_env(), KIT_ROOT, name=shared_name())
+    if sum(step.tensorflow for step in steps) < 2:
         return None
     engine = Engine(isolated_env(), KIT_ROOT)
     hold().others.add(engine.pid)

@@ -72,6 +72,22 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config):
+    """`pytest exercises/stepN` with this kit's warm engine running (watch mode, the grader): run there.
+
+    The engine forks a pytest that has TensorFlow imported already and runs the same suite, in
+    the same way, on this terminal; without an engine (or anything unusual) it runs here."""
+    usual = (config.getoption("mnistkit_judge") or config.getoption("mnistkit_report")
+             or os.environ.get("MNISTKIT_WARM_JUDGE") == "1" or os.environ.get("MNISTKIT_COLD") == "1"
+             or config.option.collectonly or config.option.help or config.option.version)
+    if usual:
+        return None
+    from mnistkit.engine.warm import run_in_shared_engine
+
+    return run_in_shared_engine(list(config.invocation_params.args), Path(config.invocation_params.dir))
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "slow: trains a model; takes seconds rather than milliseconds")
     # Keras 3 warns about `input_shape=` on a first layer, which the tutorial uses and the kit

@@ -28,15 +28,10 @@ def fork_is_safe() -> bool:
 
 
 class Engine:
-    def __init__(self, env: dict[str, str], cwd: Path) -> None:
-        ours, theirs = socket.socketpair()
-        self.channel = ours
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "mnistkit.engine.zygote", "--channel", str(theirs.fileno())],
-            pass_fds=(theirs.fileno(),), cwd=cwd, env=env, stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
-        theirs.close()
+    """A warm engine to run checks on: the grader's own (`name=None`, ends with it) or the shared one
+    for this user and kit (`name`), joined if it runs, else started in the background (`spawn`)."""
+
+    def __init__(self, env: dict[str, str], cwd: Path, name: str | None = None, spawn: bool = True) -> None:
         self.lock = threading.Lock()
         self.ready = threading.Event()
         self.dead = False
@@ -44,11 +39,78 @@ class Engine:
         self.started: dict[int, threading.Event] = {}
         self.answers: dict[int, dict] = {}
         self.ended: dict[int, threading.Event] = {}
+        self.process = None
+        self.channel = None
+        self.name = name
+        if name is None:
+            ours, theirs = socket.socketpair()
+            self.channel = ours
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "mnistkit.engine.zygote", "--channel", str(theirs.fileno())],
+                pass_fds=(theirs.fileno(),), cwd=cwd, env=env, stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            )
+            theirs.close()
+            self._start_listening()
+            return
+        if self._connect():
+            self.ready.set()
+            return
+        if not spawn:
+            self.dead = True
+            self.ready.set()
+            return
+        # A shared engine outlives this process (its own session), until it has been idle a while.
+        subprocess.Popen([sys.executable, "-m", "mnistkit.engine.zygote", "--listen", name.lstrip("\0")],
+                         cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL, start_new_session=True)
+        threading.Thread(target=self._await_shared, daemon=True, name="mnistkit-engine-start").start()
+
+    def _connect(self) -> bool:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            sock.connect(self.name)
+        except OSError:
+            sock.close()
+            return False
+        self.channel = sock
+        self._start_listening()
+        return True
+
+    def _await_shared(self) -> None:
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while time.monotonic() < deadline:
+            if self._connect():
+                self.ready.set()
+                return
+            time.sleep(0.1)
+        self.dead = True
+        self.ready.set()
+
+    def _start_listening(self) -> None:
         threading.Thread(target=self._listen, daemon=True, name="mnistkit-engine").start()
 
     @property
-    def pid(self) -> int:
-        return self.process.pid
+    def pid(self) -> int | None:
+        """The engine's process id: our child's, or the shared engine's (from the socket's peer)."""
+        if self.process is not None:
+            return self.process.pid
+        if self.channel is None:
+            return None
+        import struct
+
+        credentials = self.channel.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+        return struct.unpack("3i", credentials)[0]
+
+    def discard(self) -> None:
+        """Stop an engine that failed us, so that the next check starts a fresh one."""
+        pid = self.pid
+        if pid:
+            try:
+                os.kill(pid, 9)
+            except (ProcessLookupError, PermissionError):
+                pass
+        self.dead = True
 
     def _listen(self) -> None:
         buffer = b""
@@ -81,6 +143,36 @@ class Engine:
     def usable(self, wait: float = STARTUP_SECONDS) -> bool:
         return self.ready.wait(wait) and not self.dead
 
+    def request(self, argv: list[str], cwd: Path, env: dict[str, str], fds: dict[str, int], memory: int | None) -> int:
+        """Send one request with its descriptors (roles: see zygote.become_judge); its number."""
+        with self.lock:
+            self.count += 1
+            number = self.count
+            self.started[number], self.ended[number] = threading.Event(), threading.Event()
+        message = {"id": number, "argv": argv, "cwd": str(cwd), "env": env, "memory": memory, "fds": list(fds)}
+        try:
+            socket.send_fds(self.channel, [(json.dumps(message) + "\n").encode()], list(fds.values()))
+        except (OSError, AttributeError):
+            raise EngineGone("the warm engine is not there") from None
+        return number
+
+    def judge_pid(self, number: int, wait: float = 30) -> int:
+        self.started[number].wait(wait)
+        pid = self.answers.get(number, {}).get("pid")
+        if pid is None:
+            self.discard()
+            raise EngineGone("the warm engine did not start the check")
+        return pid
+
+    def exit_code(self, number: int, wait: float | None) -> int | None:
+        """The judge's exit code; None if it is still running after `wait` seconds."""
+        if not self.ended[number].wait(wait):
+            return None
+        code = self.answers.get(number, {}).get("exit")
+        if code is None:
+            raise EngineGone("the warm engine ended during the check")
+        return code
+
     def run(self, argv: list[str], cwd: Path, env: dict[str, str], timeout: float, memory: int):
         """One step's judge (`python -m pytest ARGV`, forked), as `grading.run_isolated` runs a cold one."""
         from mnistkit.grading import REPORT_CAP, Run, _drain, hold
@@ -88,14 +180,11 @@ class Engine:
         started_at = time.monotonic()
         out_r, out_w = os.pipe()
         report_r, report_w = os.pipe()
-        with self.lock:
-            self.count += 1
-            number = self.count
-            self.started[number], self.ended[number] = threading.Event(), threading.Event()
-        request = {"id": number, "argv": argv, "cwd": str(cwd), "env": env, "memory": memory}
-        socket.send_fds(self.channel, [(json.dumps(request) + "\n").encode()], [out_w, report_w])
-        os.close(out_w)
-        os.close(report_w)
+        try:
+            number = self.request(argv, cwd, env, {"output": out_w, "report": report_w}, memory)
+        finally:
+            os.close(out_w)
+            os.close(report_w)
         output: list[str] = []
         report: list[str] = []
         readers = [
@@ -104,33 +193,87 @@ class Engine:
         ]
         for reader in readers:
             reader.start()
-        self.started[number].wait(30)
-        pid = self.answers.get(number, {}).get("pid")
-        if pid is None:
-            raise EngineGone("the warm engine did not start the check")
+        pid = self.judge_pid(number)
         hold().started(pid)
-        finished = self.ended[number].wait(timeout)
-        code = self.answers.get(number, {}).get("exit") if finished else None
-        over = hold().finished(pid)  # Kills what is left of the judge's tree (all of it on a timeout).
-        if not finished:
-            self.ended[number].wait(10)
+        try:
+            code = self.exit_code(number, timeout)
+        finally:
+            over = hold().finished(pid)  # Kills what is left of the judge's tree (all of it on a timeout).
+        if code is None:
+            try:
+                self.exit_code(number, 10)
+            except EngineGone:
+                pass
         for reader in readers:
             reader.join(timeout=5)
-        if finished and code is None:
-            raise EngineGone("the warm engine ended during the check")
         return Run(code, "".join(output), time.monotonic() - started_at, "".join(report), over)
 
     def close(self) -> None:
-        try:
-            self.channel.close()
-        except OSError:
-            pass
-        try:
-            self.process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        """Leave the engine: the grader's own ends with it; a shared one stays for the next check."""
+        if self.channel is not None:
+            try:
+                self.channel.close()
+            except OSError:
+                pass
+        if self.process is not None:
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
 
 
 class EngineGone(Exception):
     """The engine died or stopped answering: the caller runs the step cold instead."""
+
+
+def shared_name() -> str:
+    """The name of this user's shared engine for this kit, in this Python (see zygote.listener_name)."""
+    import hashlib
+
+    from mnistkit.engine.zygote import listener_name
+    from mnistkit.grading import kit_fingerprint
+
+    return listener_name(hashlib.sha256((kit_fingerprint() + sys.executable).encode()).hexdigest())
+
+
+def may_share() -> bool:
+    """Whether a shared engine is safe here: the learner's sandbox must not be able to reach it.
+
+    Under root the sandbox runs as another user, whom the engine refuses; otherwise Landlock's
+    scoping of abstract sockets (ABI 6) keeps it out."""
+    from mnistkit.engine.confine import landlock_abi
+
+    return fork_is_safe() and (os.geteuid() == 0 or landlock_abi() >= 6)
+
+
+def run_in_shared_engine(args: list[str], cwd: Path) -> int | None:
+    """`pytest ARGS` run by this kit's shared engine, if one is running, on this terminal; its exit code.
+
+    None when there is no engine to use (the caller then runs as usual)."""
+    import signal
+
+    from mnistkit import KIT_ROOT
+
+    if not may_share():
+        return None
+    engine = Engine({}, KIT_ROOT, name=shared_name(), spawn=False)
+    if not engine.usable(0):
+        return None
+    env = dict(os.environ)
+    env["MNISTKIT_WARM_JUDGE"] = "1"  # The forked pytest runs the suite itself, and says "(warm)".
+    try:
+        number = engine.request(list(args), cwd, env, {"stdin": 0, "stdout": 1, "stderr": 2}, None)
+        pid = engine.judge_pid(number, wait=5)
+    except EngineGone:
+        return None
+    try:
+        while True:
+            try:
+                return engine.exit_code(number, None)
+            except KeyboardInterrupt:
+                os.kill(pid, signal.SIGINT)  # Ctrl-C reaches the check as it would a pytest of its own.
+    except EngineGone:
+        return 3
+    finally:
+        engine.close()

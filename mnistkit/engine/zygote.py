@@ -1,6 +1,7 @@
 """The warm engine: one process that has imported everything a check needs, and forks each check.
 
-    python -m mnistkit.engine.zygote --channel FD
+    python -m mnistkit.engine.zygote --channel FD           (the grader's own, for one run)
+    python -m mnistkit.engine.zygote --listen NAME [--idle S] (shared: watch mode, pytest, the grader)
 
 Importing TensorFlow, Keras, matplotlib and the kit takes seconds; forking a process that has
 done so takes milliseconds. The engine imports them once, loads MNIST (as plain numpy), and then
@@ -9,20 +10,26 @@ request forks a fresh child that becomes the step's judge, exactly as a cold `py
 process would be (own session, memory ceiling, the caller's output and report pipes), and that
 child forks the learner's sandbox before it runs anything itself (`FORKABLE`).
 
-The channel is one end of a socket pair that only the grader holds: requests come as one JSON
-line with the output and report pipes attached (SCM_RIGHTS); answers are JSON lines
-`{"id", "pid"}` when the judge starts and `{"id", "exit"}` when it ends. The engine ends when the
-grader closes the channel.
+Requests come over a socket as one JSON line with the output and report pipes attached
+(SCM_RIGHTS); answers are JSON lines `{"id", "pid"}` when the judge starts and `{"id", "exit"}`
+when it ends. The socket is either one end of a socket pair that only the grader holds (the
+engine ends with it), or a listening abstract socket named for the user and the kit's version,
+which only processes of the same user may use and which Landlock keeps the learner's sandbox
+from reaching (the engine ends after some idle minutes). The engine is a child subreaper: what a
+judge's processes leave behind becomes its child, and it kills it.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import resource
 import select
 import socket
+import struct
 import sys
+import time
 
 FORKABLE = False  # True in a judge freshly forked from the engine, until it runs a TensorFlow op.
 
@@ -56,59 +63,116 @@ def preload() -> None:
     load_mnist()  # Cached in the process: every judge forked later has it for free.
 
 
-def become_judge(request: dict, output: int, report: int) -> None:
-    """In the forked child: set up as a cold judge process would be, run pytest, and exit."""
+ROLES = ("stdin", "stdout", "stderr", "output", "report")
+
+
+def become_judge(request: dict, fds: list[int]) -> None:
+    """In the forked child: set up as a cold judge process would be, run pytest, and exit.
+
+    `request["fds"]` names the descriptors sent with it: "output" (stdout and stderr together,
+    the grader's pipe), "report" (the report pipe), or the caller's own "stdin", "stdout" and
+    "stderr" (a learner's `pytest exercises/stepN`, so that output and breakpoint() reach them)."""
     global FORKABLE
     os.setsid()
+    roles = dict(zip(request.get("fds", ["output", "report"]), fds))
     devnull = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(devnull, 0)
-    os.dup2(output, 1)
-    os.dup2(output, 2)
+    os.dup2(roles.get("stdin", devnull), 0)
+    os.dup2(roles.get("stdout", roles.get("output", devnull)), 1)
+    os.dup2(roles.get("stderr", roles.get("output", devnull)), 2)
     memory = request.get("memory")
     if memory:
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     os.chdir(request["cwd"])
     os.environ.clear()
     os.environ.update(request["env"])
-    argv = [part.replace("{report}", str(report)) for part in request["argv"]]
+    argv = [part.replace("{report}", str(roles.get("report", -1))) for part in request["argv"]]
     FORKABLE = True
     import pytest
 
+    sys.stdin = os.fdopen(0, "r", encoding="utf-8", errors="replace", closefd=False)
     sys.stdout = os.fdopen(1, "w", buffering=1, encoding="utf-8", errors="replace", closefd=False)
     sys.stderr = os.fdopen(2, "w", buffering=1, encoding="utf-8", errors="replace", closefd=False)
     try:
         code = int(pytest.main(argv))
-    except BaseException:  # noqa: BLE001  (the grader reads the exit code; nothing may escape the child)
+    except BaseException:  # noqa: BLE001  (the caller reads the exit code; nothing may escape the child)
         code = 3
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)
 
 
-def serve(channel: socket.socket) -> None:
-    waiting: dict[int, object] = {}  # judge pid -> request id
-    buffer, pending = b"", []
+class Connection:
+    """One client of the engine: the grader's socket pair, or a caller that connected to the listener."""
+
+    def __init__(self, sock: socket.socket, primary: bool) -> None:
+        self.sock, self.primary, self.buffer, self.fds = sock, primary, b"", []
+
+    def send(self, message: dict) -> None:
+        try:
+            self.sock.sendall((json.dumps(message) + "\n").encode())
+        except OSError:
+            pass  # The caller is gone; its judge still ends and is cleaned up.
+
+
+def same_user(sock: socket.socket) -> bool:
+    """Only processes of this engine's own user may use it (abstract sockets have no file permissions)."""
+    credentials = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+    _, uid, _ = struct.unpack("3i", credentials)
+    return uid == os.getuid()
+
+
+def serve(connections: list[Connection], listener: socket.socket | None = None, idle: float = 300) -> None:
+    """Fork a judge per request; report each judge's pid and exit; clean up after every judge.
+
+    Without a listener the engine ends with its grader (the socket pair closes); with one, it ends
+    after `idle` seconds without a request or a running judge."""
+    from mnistkit.engine.contain import become_subreaper, descendants
+
+    become_subreaper()  # What a judge's processes leave behind comes back here, to be killed.
+    waiting: dict[int, tuple[Connection, object]] = {}
+    last = time.monotonic()
     while True:
-        readable, _, _ = select.select([channel], [], [], 0.05)
-        if readable:
-            data, fds, _, _ = socket.recv_fds(channel, 65536, 8)
+        sockets = [c.sock for c in connections] + ([listener] if listener is not None else [])
+        readable, _, _ = select.select(sockets, [], [], 0.05)
+        for sock in readable:
+            if sock is listener:
+                accepted, _ = listener.accept()
+                if same_user(accepted):
+                    connections.append(Connection(accepted, primary=False))
+                else:
+                    accepted.close()
+                continue
+            connection = next(c for c in connections if c.sock is sock)
+            try:
+                data, fds, _, _ = socket.recv_fds(sock, 65536, 8)
+            except OSError:
+                data, fds = b"", []
+            connection.fds += fds
             if not data:
-                return  # The grader is gone.
-            buffer += data
-            pending += fds
-            while b"\n" in buffer:
-                line, buffer = buffer.split(b"\n", 1)
+                connections.remove(connection)
+                for fd in connection.fds:
+                    os.close(fd)
+                sock.close()
+                if connection.primary:
+                    return  # The grader is gone.
+                continue
+            connection.buffer += data
+            while b"\n" in connection.buffer:
+                line, connection.buffer = connection.buffer.split(b"\n", 1)
                 request = json.loads(line)
-                taken, pending = pending[:2], pending[2:]
+                count = len(request.get("fds", ["output", "report"]))
+                taken, connection.fds = connection.fds[:count], connection.fds[count:]
+                last = time.monotonic()
                 pid = os.fork()
                 if pid == 0:
-                    channel.close()
-                    become_judge(request, *taken)
+                    for other in sockets:
+                        other.close()
+                    become_judge(request, taken)
                 for fd in taken:
                     os.close(fd)
-                waiting[pid] = request["id"]
-                channel.sendall((json.dumps({"id": request["id"], "pid": pid}) + "\n").encode())
-        while waiting:
+                waiting[pid] = (connection, request["id"])
+                connection.send({"id": request["id"], "pid": pid})
+        while True:
             try:
                 pid, status = os.waitpid(-1, os.WNOHANG)
             except ChildProcessError:
@@ -116,14 +180,51 @@ def serve(channel: socket.socket) -> None:
             if pid == 0:
                 break
             if pid in waiting:
-                channel.sendall((json.dumps({"id": waiting.pop(pid), "exit": os.waitstatus_to_exitcode(status)}) + "\n").encode())
+                connection, number = waiting.pop(pid)
+                connection.send({"id": number, "exit": os.waitstatus_to_exitcode(status)})
+                last = time.monotonic()
+        _kill_strays(set(waiting), descendants)
+        if listener is not None and not waiting and time.monotonic() - last > idle:
+            return
+
+
+def _kill_strays(running: set[int], descendants) -> None:
+    """Kill every child of the engine that is not a running judge: what escaped a finished judge."""
+    from mnistkit.engine.contain import _kill, _parents
+
+    parents = _parents()
+    me = os.getpid()
+    for pid, parent in parents.items():
+        if parent == me and pid not in running:
+            _kill(descendants(pid, parents) + [pid])
+
+
+def listener_name(kit_fingerprint: str) -> str:
+    """The engine's abstract socket: one per user and kit version (a changed kit gets a new engine)."""
+    return f"\0mnistkit-engine-{os.getuid()}-{kit_fingerprint[:24]}"
 
 
 def main(argv: list[str]) -> None:
-    channel = socket.socket(fileno=int(argv[argv.index("--channel") + 1]))
+    parser = argparse.ArgumentParser(prog="python -m mnistkit.engine.zygote")
+    parser.add_argument("--channel", type=int, help="a socket-pair end held by the grader")
+    parser.add_argument("--listen", metavar="NAME", help="listen on this abstract socket (after loading)")
+    parser.add_argument("--idle", type=float, default=300, help="with --listen: seconds without work before ending")
+    args = parser.parse_args(argv)
     preload()
-    channel.sendall(b'{"ready": true}\n')
-    serve(channel)
+    connections = []
+    if args.channel is not None:
+        channel = socket.socket(fileno=args.channel)
+        channel.sendall(b'{"ready": true}\n')
+        connections.append(Connection(channel, primary=True))
+    listener = None
+    if args.listen:
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            listener.bind("\0" + args.listen.lstrip("\0"))
+        except OSError:
+            return  # Another engine for this kit got there first: it serves instead.
+        listener.listen(16)
+    serve(connections, listener, args.idle)
 
 
 if __name__ == "__main__":
