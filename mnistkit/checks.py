@@ -67,7 +67,7 @@ def kind_of(value: Any) -> str:
 def _type_hint(value: Any) -> str:
     """What to do about a returned value that is not a numpy array."""
     if isinstance(value, (list, tuple)):
-        return "return the array itself: no .tolist(), no list of rows (a list of Python floats becomes float64)"
+        return "return the array itself, not .tolist(): a list of Python numbers reads back as float64 or int64"
     if "Tensor (" in kind_of(value) or "Variable" in type(value).__name__:
         return "accepted when numpy.asarray makes the right array of it, which is not the case here"
     return "return a numpy array"
