@@ -82,8 +82,8 @@ def type_first(value: Any, called: str) -> Iterator[None]:
     try:
         yield
     except Mistake as error:
-        if isinstance(value, np.ndarray):
-            raise
+        if value is None or isinstance(value, np.ndarray):
+            raise  # None has its own message ("did you forget the `return`?"); an array needs no naming.
         text = str(error)
         text = text[len(called):].lstrip() if text.startswith(called) else text
         raise Mistake(f"{called} returned {kind_of(value)}, not a numpy array ({_type_hint(value)}); "
