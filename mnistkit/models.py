@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import difflib
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable
 
 import numpy as np
@@ -158,8 +158,25 @@ def model_input_shape(model: Any) -> Shape | None:
         return None
 
 
+def in_tutorial_order(layers: list[LayerInfo], input_shape: Shape | None) -> list[LayerInfo]:
+    """The layers with each MaxPooling2D → ReLU pair described as ReLU → MaxPooling2D, the tutorial's order.
+
+    The two compute the same function: relu is monotone, so the relu of a window's maximum is the
+    maximum of its relus. The same network is judged the same, whichever order it was written in.
+    """
+    ordered = list(layers)
+    for index in range(len(ordered) - 1):
+        pool, relu = ordered[index], ordered[index + 1]
+        if pool.kind == "MaxPooling2D" and relu.kind == "ReLU":
+            before = ordered[index - 1].output_shape if index else input_shape
+            ordered[index] = replace(relu, output_shape=before)  # ReLU keeps the shape it is given.
+            ordered[index + 1] = replace(pool, output_shape=relu.output_shape)
+    return ordered
+
+
 def describe_model(model: Any) -> ModelInfo:
-    """The model's layers as plain data, shapes chained from its input through compute_output_shape."""
+    """The model's layers as plain data, shapes chained from its input through compute_output_shape
+    (in the tutorial's order where that changes nothing: see in_tutorial_order)."""
     shape = model_input_shape(model)
     described = []
     for layer in model.layers:
@@ -170,7 +187,7 @@ def describe_model(model: Any) -> ModelInfo:
         total = int(model.count_params())
     except Exception:  # noqa: BLE001
         total = None
-    return ModelInfo(model_input_shape(model), tuple(described), total)
+    return ModelInfo(model_input_shape(model), tuple(in_tutorial_order(described, model_input_shape(model))), total)
 
 
 def format_shape(shape: Shape | None) -> str:

@@ -300,9 +300,13 @@ def the_fit_call(model, request: Request, weights_before: list[np.ndarray] | Non
             "copy a new model inside train_model"))
     if len(calls) > 1:
         epochs = sum(call.epochs for call in calls)
+        hint = "every call trains the model further, so fit once and return that History"
+        if all(call.epochs == 1 for call in calls):  # A loop over the epochs, one fit() each.
+            hint = (f"one fit() per epoch leaves a History of the last epoch only; fit once with "
+                    f"epochs={request.epochs} and return that History")
         raise KeyedMistake(CALLS, (
             f"{request.called} called model.fit() {len(calls)} times ({plural(epochs, 'epoch')} in all), expected "
-            "exactly one call: every call trains the model further, so fit once and return that History"))
+            f"exactly one call: {hint}"))
     return calls[0]
 
 
@@ -469,10 +473,20 @@ def _values(data) -> np.ndarray | None:
         return None
 
 
-def find_curve(panels: list, key: str, values: list[float]) -> Curve | None:
-    """The line whose y-values are `values` (the history of `key`), or None."""
-    wanted = np.asarray(values, dtype=np.float64)
+def says_percent(ax) -> bool:
+    """True when the panel's y-label or title says its values are percentages ('Accuracy [%]')."""
+    text = panel_text(ax)
+    return "%" in text or "percent" in text
+
+
+def find_curve(panels: list, key: str, values: list[float], scale: float = 1.0, percent: bool | None = None) -> Curve | None:
+    """The line whose y-values are `values` (the history of `key`) times `scale`, or None.
+
+    `percent=True` looks only in panels that say they show percentages, `False` only in the others."""
+    wanted = np.asarray(values, dtype=np.float64) * scale
     for index, ax in enumerate(panels):
+        if percent is not None and says_percent(ax) != percent:
+            continue
         for line in ax.get_lines():
             ys = _values(line.get_ydata())
             if ys is not None and ys.shape == wanted.shape and np.allclose(ys, wanted, rtol=1e-6, atol=1e-9):

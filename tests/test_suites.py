@@ -5,7 +5,8 @@ For each step, one fresh pytest process runs the step's suite against:
 - the untouched stub (`exercises/stepN/`): every test must report "step N not started";
 - every file in `tests/variants/stepN/`: a way a learner might write the step, whose first line
   `EXPECT = ...` says what the suite must make of it: "pass", or a fragment that one of the
-  failure messages must contain (the message that names the mistake).
+  failure messages must contain (the message that names the mistake). A wrong variant may add a
+  line `FAILURES = n`: exactly n tests fail, the others pass or skip ("one failure per mistake").
 
 Each step's files run twice, side by side: as `pytest exercises/stepN` runs them (the learner's
 code in the test process) and as the grader judges them (in a sandbox process); both must give
@@ -58,6 +59,14 @@ def results_for(step_number: int, tmp_path_factory: pytest.TempPathFactory) -> d
     return _runs[step_number]
 
 
+def expected_failures(path: Path) -> int | None:
+    """The `FAILURES = n` line of a variant file, if it has one."""
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("FAILURES = "):
+            return int(line.split("=", 1)[1])
+    return None
+
+
 def describe(tests: list[dict]) -> str:
     return "\n".join(f"  {t['name']}: {t['status']}: {t['message']}" for t in tests)
 
@@ -99,6 +108,10 @@ def test_suite_judges_variant_as_expected(step_number: int, variant: Path, tmp_p
         assert any(expected.lower() in m.lower() for m in messages), (
             f"no failure message names the mistake ({expected!r}); the messages were:\n" + "\n".join(messages)
         )
+        count = expected_failures(variant)
+        failed = [t for t in failures if t["status"] != "skip"]
+        if count is not None:
+            assert len(failed) == count, f"expected {count} failing test(s), got {len(failed)}:\n{describe(failed)}"
 
 
 def outcomes(tests: list[dict]) -> list[tuple[str, str, str]]:

@@ -6,7 +6,8 @@ Run with `pytest exercises/step1` (or `--solutions` to check the reference solut
 import numpy as np
 import pytest
 
-from mnistkit.checks import Mistake, as_array, check, describe_array, ulp_close
+from mnistkit.checks import Mistake, as_array, check, describe_array, type_first, ulp_close
+from mnistkit.figure_checks import learner_line
 from mnistkit.training_checks import FirstProblem
 
 CALL = "scale_pixels(images)"
@@ -35,17 +36,39 @@ def call(scale_pixels, images: np.ndarray):
     """What scale_pixels returns for `images`; an exception it raises fails the first test only."""
     try:
         return scale_pixels(images)
+    except TypeError as error:
+        # numpy's UFuncTypeError: `images /= 255` (or np.divide(..., out=images)) can't put the
+        # fractions back into a uint8 array.
+        if "Cannot cast ufunc" not in str(error) or "output" not in str(error):
+            SAID.reraise(f"the {type(error).__name__} scale_pixels() raised", error)
+        where = learner_line(error)
+        SAID.fail("the in-place division", (
+            f"{CALL} raised numpy's {type(error).__name__} ({error})" + (f" at {where}" if where else "")
+            + ", expected a new float32 array: in-place division of a uint8 array (`images /= 255`) can't store "
+            "the fractions, and must not change the input anyway; return `images.astype('float32') / 255`"))
     except Exception as error:  # noqa: BLE001  (the plugin shows the line of the learner's file that raised it)
         SAID.reraise(f"the {type(error).__name__} scale_pixels() raised", error)
 
 
 def scaled(scale_pixels, images: np.ndarray, called: str = CALL) -> np.ndarray:
-    """The learner's result for a copy of `images`, once it is an array."""
+    """The learner's result for a copy of `images`, once it is an array.
+
+    Something else numpy turns into the right array (a list of float32 rows, say) passes; if it is
+    not right, one failure names its type first, since the type explains the dtype."""
     result = call(scale_pixels, images.copy())
     if result is None:
         SAID.fail("the missing `return`",
                   f"{called} returned None, expected an array: did you forget the `return` statement?")
-    return as_array(result, called)
+    array = as_array(result, called)
+    if not isinstance(result, np.ndarray):
+        try:
+            with type_first(result, called):
+                check(array.dtype == np.float32, called, "a float32 array", describe_array(array))
+                check(array.shape == images.shape, called, f"shape {images.shape}", describe_array(array))
+                check_pixel_values(array, images, called)
+        except Mistake as mistake:
+            SAID.fail(f"the {type(result).__name__} returned", str(mistake))
+    return array
 
 
 def value_hint(result: np.ndarray, pixels: np.ndarray) -> str:

@@ -8,10 +8,12 @@ seeded epoch on 3,000 training images (mnistkit/figure_checks.py), never the mod
 model with Keras and numpy.
 """
 
+from contextlib import contextmanager
+
 import numpy as np
 import pytest
 
-from mnistkit.checks import Mistake, as_array, check, describe_array
+from mnistkit.checks import Mistake, as_array, check, describe_array, type_first
 from mnistkit.figure_checks import (
     ModelState,
     Prerequisites,
@@ -103,8 +105,11 @@ def score_pair(result) -> tuple[float, float]:
         raise Mistake(f"{EVALUATE} returned None, expected (test_loss, test_accuracy): "
                       "did you forget the `return` statement?")
     if isinstance(result, dict):
-        raise Mistake(f"{EVALUATE} returned a dict with keys {sorted(result)}, expected the tuple "
+        raise Mistake(f"{EVALUATE} returned a dict with keys {sorted(result)}, expected the pair "
                       "(test_loss, test_accuracy): call model.evaluate without return_dict=True")
+    if isinstance(result, (set, frozenset)):
+        raise Mistake(f"{EVALUATE} returned a set, expected the pair (test_loss, test_accuracy) in that order: "
+                      "a set has no order; return a tuple, or the list model.evaluate gives")
     try:
         items = list(result)
     except TypeError:
@@ -152,7 +157,7 @@ def score_hint(got: tuple[float, float], expected: tuple[float, float]) -> str:
 def need_score(prerequisites, evaluation) -> tuple[float, float]:
     """The two numbers evaluate_model returned; skips the test if there aren't two."""
     prerequisites.need("score", lambda: score_pair(evaluation[0]), "what evaluate_model returns",
-                       "test_evaluate_model_returns_a_tuple_of_loss_and_accuracy")
+                       "test_evaluate_model_returns_loss_and_accuracy")
     return score_pair(evaluation[0])
 
 
@@ -174,13 +179,9 @@ def check_unchanged(changed: bool) -> None:
           "evaluating only measures the trained model; don't call model.fit here (training is step 6)")
 
 
-def test_evaluate_model_returns_a_tuple_of_loss_and_accuracy(evaluation, prerequisites):
-    result, _ = evaluation
-    prerequisites.own("score", lambda: score_pair(result))
-    if isinstance(result, list):
-        raise Mistake(f"{EVALUATE} returned a list, {result!r} (what model.evaluate gives), expected a tuple "
-                      "(test_loss, test_accuracy): return `float(score[0]), float(score[1])`")
-    check(isinstance(result, tuple), EVALUATE, "a tuple (test_loss, test_accuracy)", f"a {type(result).__name__}")
+def test_evaluate_model_returns_loss_and_accuracy(evaluation, prerequisites):
+    # Any sequence of two numbers: a tuple, or the list [loss, accuracy] model.evaluate returns.
+    prerequisites.own("score", lambda: score_pair(evaluation[0]))
 
 
 def test_loss_and_accuracy_are_python_floats(evaluation, prerequisites):
@@ -296,20 +297,27 @@ def need_labels(prerequisites, predicted, probabilities) -> np.ndarray:
     return labels_of(predicted, PREDICT_IMAGES, PREDICT)
 
 
+# A Tensor or list that numpy turns into the right labels passes; when it is wrong, `type_first`
+# names its type before the advice, since the type may be what explains a dtype or shape.
+
+
 def test_predict_labels_gives_one_label_per_image(predicted, prerequisites):
-    prerequisites.own("shape", lambda: labels_of(predicted, PREDICT_IMAGES, PREDICT))
+    with type_first(predicted, PREDICT):
+        prerequisites.own("shape", lambda: labels_of(predicted, PREDICT_IMAGES, PREDICT))
 
 
 def test_predicted_labels_are_integers(predicted, probabilities, prerequisites):
     labels = need_labels(prerequisites, predicted, probabilities)
-    check(labels.dtype.kind in "iu", PREDICT, "an integer array of class labels", describe_array(labels),
-          "a label is a class number, the position of the largest probability: np.argmax gives integers"
-          + (" (rounding a probability gives a float, not a class)" if labels.dtype.kind == "f" else ""))
+    with type_first(predicted, PREDICT):
+        check(labels.dtype.kind in "iu", PREDICT, "an integer array of class labels", describe_array(labels),
+              "a label is a class number, the position of the largest probability: np.argmax gives integers"
+              + (" (rounding a probability gives a float, not a class)" if labels.dtype.kind == "f" else ""))
 
 
 def test_each_label_is_the_most_likely_class(predicted, probabilities, prerequisites):
     labels = need_labels(prerequisites, predicted, probabilities)
-    prerequisites.own("labels", lambda: check_most_likely(labels, probabilities, PREDICT))
+    with type_first(predicted, PREDICT):
+        prerequisites.own("labels", lambda: check_most_likely(labels, probabilities, PREDICT))
 
 
 @pytest.mark.parametrize("count", [7, 1])
@@ -320,7 +328,8 @@ def test_predict_labels_works_for_any_number_of_images(predict_labels, model, pr
                        f"the labels for {PREDICT_IMAGES} images", "test_each_label_is_the_most_likely_class")
     called = f"predict_labels(model, <{count} test image{'s' if count > 1 else ''}>)"
     result, _ = call_with_model(predict_labels, model, images[:count])
-    check_most_likely(labels_of(result, count, called), probabilities[:count], called)
+    with type_first(result, called):
+        check_most_likely(labels_of(result, count, called), probabilities[:count], called)
 
 
 # --- confusion_matrix ----------------------------------------------------------------------------
@@ -338,8 +347,13 @@ def counts(labels: np.ndarray, predictions: np.ndarray, num_classes: int) -> np.
     return matrix
 
 
-def matrix_from(confusion_matrix, labels, predictions, called: str, **num_classes) -> np.ndarray:
-    return as_array(confusion_matrix(labels.copy(), predictions.copy(), **num_classes), called)
+@contextmanager
+def matrix_from(confusion_matrix, labels, predictions, called: str, **num_classes):
+    """`with matrix_from(...) as matrix:` the learner's matrix as an array. A Tensor or list that numpy
+    turns into the right matrix passes; a Mistake raised inside names its type first."""
+    result = confusion_matrix(labels.copy(), predictions.copy(), **num_classes)
+    with type_first(result, called):
+        yield as_array(result, called)
 
 
 TRANSPOSED_HINT = ("your matrix is transposed; row i must hold the images whose TRUE label is i, column j those "
@@ -391,9 +405,9 @@ def check_every_class(confusion_matrix) -> None:
     labels = np.array([0, 1, 2, 3, 4, 5, 6, 7, 7, 3])
     predictions = np.array([0, 1, 2, 3, 4, 5, 6, 7, 1, 5])
     called = "confusion_matrix(labels, predictions) with labels 0..7 only"
-    matrix = matrix_from(confusion_matrix, labels, predictions, called)
-    check_size(matrix, labels, predictions, NUM_CLASSES, called)
-    check_counts(matrix, labels, predictions, NUM_CLASSES, called)
+    with matrix_from(confusion_matrix, labels, predictions, called) as matrix:
+        check_size(matrix, labels, predictions, NUM_CLASSES, called)
+        check_counts(matrix, labels, predictions, NUM_CLASSES, called)
 
 
 def test_confusion_matrix_has_a_row_and_column_for_every_class(confusion_matrix, prerequisites):
@@ -405,19 +419,24 @@ NUM_CLASSES_CALL = (np.array([0, 1, 1, 0]), np.array([0, 1, 0, 0]), "confusion_m
 
 def check_num_classes(confusion_matrix) -> None:
     labels, predictions, called = NUM_CLASSES_CALL
-    check_size(matrix_from(confusion_matrix, labels, predictions, called, num_classes=3), labels, predictions, 3, called)
+    with matrix_from(confusion_matrix, labels, predictions, called, num_classes=3) as matrix:
+        check_size(matrix, labels, predictions, 3, called)
 
 
 def test_confusion_matrix_honours_num_classes(confusion_matrix, prerequisites):
+    # A matrix sized from the labels it sees fails the test above as well as this one: one mistake,
+    # reported once, there.
+    prerequisites.need("every class", lambda: check_every_class(confusion_matrix), "the matrix for labels 0..7",
+                       "test_confusion_matrix_has_a_row_and_column_for_every_class")
     prerequisites.own("num_classes", lambda: check_num_classes(confusion_matrix))
 
 
 def test_confusion_matrix_holds_integer_counts(confusion_matrix):
     labels, predictions = np.array([0, 2, 2, 1]), np.array([0, 2, 1, 1])
     called = "confusion_matrix(labels, predictions, num_classes=3)"
-    matrix = matrix_from(confusion_matrix, labels, predictions, called, num_classes=3)
-    check(matrix.dtype.kind in "iu", called, "an integer array of counts", describe_array(matrix),
-          "counts are whole numbers; convert with .astype(int) (np.histogram2d and np.zeros give floats)")
+    with matrix_from(confusion_matrix, labels, predictions, called, num_classes=3) as matrix:
+        check(matrix.dtype.kind in "iu", called, "an integer array of counts", describe_array(matrix),
+              "counts are whole numbers; convert with .astype(int) (np.histogram2d and np.zeros give floats)")
 
 
 def check_orientation(confusion_matrix) -> None:
@@ -425,12 +444,12 @@ def check_orientation(confusion_matrix) -> None:
     predictions = np.array([0, 1, 1, 2, 0, 2, 1, 2])
     expected = counts(labels, predictions, 3)  # [[1, 1, 1], [0, 2, 0], [1, 0, 2]]
     called = f"confusion_matrix({labels.tolist()}, {predictions.tolist()}, num_classes=3)"
-    matrix = matrix_from(confusion_matrix, labels, predictions, called, num_classes=3)
-    check_size(matrix, labels, predictions, 3, called)
-    if np.array_equal(matrix, expected.T):
-        raise Mistake(f"{called} gave {matrix.tolist()}, expected {expected.tolist()}: {TRANSPOSED_HINT}")
-    check(np.array_equal(matrix, expected), called, f"{expected.tolist()}", f"{matrix.tolist()}",
-          "entry [i, j] counts the images with true label i predicted as j")
+    with matrix_from(confusion_matrix, labels, predictions, called, num_classes=3) as matrix:
+        check_size(matrix, labels, predictions, 3, called)
+        if np.array_equal(matrix, expected.T):
+            raise Mistake(f"{called} gave {matrix.tolist()}, expected {expected.tolist()}: {TRANSPOSED_HINT}")
+        check(np.array_equal(matrix, expected), called, f"{expected.tolist()}", f"{matrix.tolist()}",
+              "entry [i, j] counts the images with true label i predicted as j")
 
 
 def test_rows_are_true_labels_and_columns_are_predictions(confusion_matrix, prerequisites):
@@ -449,9 +468,9 @@ def test_confusion_matrix_counts_the_models_predictions(confusion_matrix, kit, p
     y_test = kit.y_test
     predictions = np.argmax(kit.probabilities, axis=1)  # int64, shape (1000,)
     called = f"confusion_matrix(y_test, predictions) for {TEST_IMAGES} test images"
-    matrix = matrix_from(confusion_matrix, y_test, predictions, called)
-    check_size(matrix, y_test, predictions, NUM_CLASSES, called)
-    check_counts(matrix, y_test, predictions, NUM_CLASSES, called)
+    with matrix_from(confusion_matrix, y_test, predictions, called) as matrix:
+        check_size(matrix, y_test, predictions, NUM_CLASSES, called)
+        check_counts(matrix, y_test, predictions, NUM_CLASSES, called)
 
 
 # --- plot_confusion_matrix -----------------------------------------------------------------------

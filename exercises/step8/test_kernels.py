@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from mnistkit import reference
-from mnistkit.checks import Mistake, as_array, check, describe_array, ulp_close
+from mnistkit.checks import Mistake, as_array, check, describe_array, type_first, ulp_close
 from mnistkit.figure_checks import (
     Prerequisites,
     as_figure,
@@ -117,14 +117,24 @@ def call_first_layer_kernels(first_layer_kernels, model, called: str):
                       f"{name!r}); find the first layer by type, isinstance(layer, layers.Conv2D)") from None
 
 
+def checked_kernels(first_layer_kernels, model, called: str) -> np.ndarray:
+    """The kernels as an array of the right shape. A Variable or Tensor that numpy turns into the right
+    array passes; when it is wrong, the message names its type first."""
+    result = call_first_layer_kernels(first_layer_kernels, model, called)
+    with type_first(result, called):
+        return kernels_of(result, called)
+
+
 def check_kernels(first_layer_kernels, model, called: str) -> None:
-    kernels = kernels_of(call_first_layer_kernels(first_layer_kernels, model, called), called)
+    result = call_first_layer_kernels(first_layer_kernels, model, called)
     expected = first_conv_kernel(model)
-    if not ulp_close(kernels, expected):
-        i = np.unravel_index(np.argmax(np.abs(kernels.astype(np.float64) - expected)), KERNEL_SHAPE)
-        raise Mistake(f"{called} gave {float(kernels[i]):.6g} at {tuple(int(n) for n in i)}, expected "
-                      f"{float(expected[i]):.6g}: return the first Conv2D layer's own kernel, "
-                      "layer.get_weights()[0], unchanged")
+    with type_first(result, called):
+        kernels = kernels_of(result, called)
+        if not ulp_close(kernels, expected):
+            i = np.unravel_index(np.argmax(np.abs(kernels.astype(np.float64) - expected)), KERNEL_SHAPE)
+            raise Mistake(f"{called} gave {float(kernels[i]):.6g} at {tuple(int(n) for n in i)}, expected "
+                          f"{float(expected[i]):.6g}: return the first Conv2D layer's own kernel, "
+                          "layer.get_weights()[0], unchanged")
 
 
 @pytest.fixture(scope="module")
@@ -167,7 +177,7 @@ EXTRACT_CHECKS = [
 def extract_check(name: str, first_layer_kernels, model):
     """The check of EXTRACT_CHECKS called `name`, as a function of no arguments."""
     if name == "shape":
-        return lambda: kernels_of(call_first_layer_kernels(first_layer_kernels, model, EXTRACT), EXTRACT)
+        return lambda: checked_kernels(first_layer_kernels, model, EXTRACT)
     if name == "values":
         return lambda: check_kernels(first_layer_kernels, model, EXTRACT)
     if name == "layered":

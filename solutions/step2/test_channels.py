@@ -7,7 +7,7 @@ This suite needs numpy only: it must stay fast, so it never imports TensorFlow.
 import numpy as np
 import pytest
 
-from mnistkit.checks import check, describe_array
+from mnistkit.checks import Mistake, check, describe_array, type_first
 from mnistkit.training_checks import FirstProblem
 
 CALL = "add_channel_axis(images)"
@@ -66,7 +66,18 @@ def returned(add_channel_axis, images: np.ndarray, called: str = CALL) -> np.nda
             f"{called} returned a Python {type(result).__name__}, expected a numpy array of shape {images.shape + (1,)}: "
             "Keras reads a list as several separate inputs; return one array (np.expand_dims(images, -1))",
         )
-    return np.asarray(result)
+    array = np.asarray(result)
+    if not isinstance(result, np.ndarray):
+        # Something numpy turns into the right array (a tf Tensor, say) passes; if it is not right,
+        # one failure names its type first, since the type explains the shape or dtype.
+        try:
+            with type_first(result, called):
+                check(array.shape == images.shape + (1,), called, f"shape {images.shape + (1,)}", describe_array(array))
+                check(array.dtype == images.dtype, called, f"a {images.dtype} array (the input's dtype)",
+                      describe_array(array))
+        except Mistake as mistake:
+            SAID.fail(f"the {type(result).__name__} returned", str(mistake))
+    return array
 
 
 def call(add_channel_axis, images: np.ndarray, called: str = CALL):

@@ -23,7 +23,8 @@ def evaluate_model(model, x_test: np.ndarray, y_test: np.ndarray) -> tuple[float
         y_test: their labels, integers of shape (N,).
 
     Returns:
-        `(test_loss, test_accuracy)`: a tuple of two Python floats, the loss first. The accuracy
+        `(test_loss, test_accuracy)`: two Python floats, the loss first, as a tuple or as the
+        list `[loss, accuracy]` that `model.evaluate` returns. The accuracy
         is a fraction between 0 and 1.
 
     Example:

@@ -1,4 +1,5 @@
 EXPECT = 'num_classes=num_classes'
+FAILURES = 1
 import matplotlib.pyplot as plt
 import numpy as np
 import seaborn as sns

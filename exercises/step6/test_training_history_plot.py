@@ -1,20 +1,26 @@
 """Checks for step 6, plot_history(history): two panels like the tutorial's Figure 1.
 
 Run with `pytest exercises/step6` (or `--solutions` to check the reference solution).
+The file is named to sort after test_train_model.py: pytest runs the files in name order, and the
+README introduces train_model first, so its failures come first.
 plot_history gets a real keras.callbacks.History filled with the tutorial's own training log
 (10 epochs), so no training is needed here. Curves are recognised by their values, so any way
 of drawing them passes: the tutorial's `DataFrame.plot`, or `ax.plot` with labels; epochs may
-be numbered from 0 or from 1; the panels may sit side by side or one above the other.
+be numbered from 0 or from 1; the panels may sit side by side or one above the other; accuracy
+may be drawn in percent when its panel says so ('Accuracy [%]').
 """
 
+import numpy as np
 import pytest
 
-from mnistkit.checks import Mistake
+from mnistkit.checks import Mistake, PartlyWritten
+from mnistkit.figure_checks import learner_line
 from mnistkit.training_checks import (
     ACCURACY_KEYS,
     LOSS_KEYS,
     SHORT_HISTORY,
     TUTORIAL_HISTORY,
+    DryRun,
     FirstProblem,
     comes_first,
     find_curve,
@@ -24,6 +30,7 @@ from mnistkit.training_checks import (
     names_key,
     panel_text,
     panels_of,
+    quick_model,
     shown_key,
     x_is_epochs,
 )
@@ -39,24 +46,57 @@ def plot_history(step_function):
 
 
 @pytest.fixture(scope="module")
-def drawn(plot_history):
+def progress(step_function):
+    """Which functions of step 6 are written: an unwritten plot_history says "not started yet"
+    rather than "step 6 not started" once train_model is written. train_model is probed on a
+    dry-run model, which stops it at its fit() call: no training."""
+
+    def probe_train_model():
+        images, labels = np.zeros((10, 28, 28, 1), np.float32), np.zeros(10, np.uint8)
+        try:
+            step_function("train_model")(quick_model(dry_run=True), images, labels)
+        except DryRun:
+            pass
+
+    return PartlyWritten(6, {"train_model": probe_train_model, "plot_history": lambda: None})
+
+
+def outcome(plot_history, progress, values: dict):
+    """What plot_history returns for a History of `values`, or Raised if it raised."""
+    try:
+        return plot_history(history_with(values))
+    except Exception as error:  # noqa: BLE001  (re-raised by as_figure, which shows where it arose)
+        return Raised(error, progress.message("plot_history", error))
+
+
+@pytest.fixture(scope="module")
+def drawn(plot_history, progress):
     """What plot_history returns for the tutorial's history (or Raised, if it raised); every figure
     is closed afterwards. The tests, not this fixture, fail on an exception: once, as a test failure."""
     import matplotlib.pyplot as plt
 
     try:
-        yield plot_history(history_with(TUTORIAL_HISTORY))
-    except Exception as error:  # noqa: BLE001  (re-raised by as_figure, which shows where it arose)
-        yield Raised(error)
+        yield outcome(plot_history, progress, TUTORIAL_HISTORY)
     finally:
         plt.close("all")
 
 
 class Raised:
-    """The exception plot_history raised, kept by the fixture for the tests to re-raise."""
+    """The exception plot_history raised, kept by the fixture for the tests to re-raise, and the
+    "not started yet" message if it is a stub's while train_model is written."""
 
-    def __init__(self, error: Exception) -> None:
+    def __init__(self, error: Exception, unwritten: str | None = None) -> None:
         self.error = error
+        self.unwritten = unwritten
+
+
+def key_error_hint(error: KeyError) -> str:
+    """Why plot_history asked history.history for a key it doesn't have."""
+    key = error.args[0] if error.args else None
+    if key in ("acc", "val_acc"):
+        return (f"Keras 3 records the accuracy under 'accuracy' and 'val_accuracy' (older Keras wrote 'acc' and "
+                f"'val_acc'): read history.history['{key.replace('acc', 'accuracy')}']")
+    return f"history.history holds the keys {sorted(TUTORIAL_HISTORY)}: read only those"
 
 
 def as_figure(result, called: str = CALL):
@@ -68,6 +108,13 @@ def as_figure(result, called: str = CALL):
     if isinstance(result, Figure):
         return result
     if isinstance(result, Raised):
+        if result.unwritten:
+            SAID.fail("the unwritten plot_history()", result.unwritten)
+        if isinstance(result.error, KeyError):
+            where = learner_line(result.error)
+            SAID.fail("the KeyError plot_history() raised", (
+                f"{called} raised KeyError: {result.error}" + (f" at {where}" if where else "")
+                + f", expected it to read the keys fit() recorded: {key_error_hint(result.error)}"))
         SAID.reraise(f"the {type(result.error).__name__} plot_history() raised", result.error)
     if result is None:
         SAID.fail("the missing `return fig`", f"{called} returned None, expected the matplotlib Figure: "
@@ -81,13 +128,28 @@ def as_figure(result, called: str = CALL):
               f"{called} returned a {type(result).__name__}, expected a matplotlib Figure: `return fig`")
 
 
-def curve(figure, key: str, history: dict = TUTORIAL_HISTORY, called: str = CALL):
-    """The curve showing history[key], or a Mistake saying no line shows it."""
+def locate(figure, key: str, history: dict = TUTORIAL_HISTORY):
+    """The curve showing history[key] (an accuracy also x 100 in a panel labelled as percent), or None."""
     panels = panels_of(figure)
     found = find_curve(panels, key, history[key])
+    if found is None and key in ACCURACY_KEYS:
+        found = find_curve(panels, key, history[key], scale=100, percent=True)
+    return found
+
+
+def curve(figure, key: str, history: dict = TUTORIAL_HISTORY, called: str = CALL):
+    """The curve showing history[key], or a Mistake saying no line shows it."""
+    found = locate(figure, key, history)
     if found is not None:
         return found
+    panels = panels_of(figure)
     shown = ", ".join(f"{v:g}" for v in history[key][:3])
+    if key in ACCURACY_KEYS and find_curve(panels, key, history[key], scale=100) is not None:
+        percents = ", ".join(f"{100 * v:g}" for v in history[key][:3])
+        SAID.fail("the accuracy in percent", (
+            f"{called} drew history.history['{key}'] times 100 ({percents}, ...) in a panel whose y-label and title "
+            f"don't say percent, expected the values as recorded ({shown}, ...): plot them unchanged, or keep the "
+            "percentages and say so, ax.set_ylabel('Accuracy [%]')"))
     labelled = labelled_line(figure, panels, key)
     other = None if labelled is None else shown_key(labelled, history)
     if other is not None:
@@ -99,15 +161,25 @@ def curve(figure, key: str, history: dict = TUTORIAL_HISTORY, called: str = CALL
             f"'{other}'; plot history.history['{key}']"))
     hint = ("plot the validation curves too: they show how the model does on images it doesn't train on"
             if key.startswith("val_") else f"plot history.history['{key}'], one point per epoch")
+    article = "an" if key[0] in "aeiou" else "a"
     SAID.fail(f"the {key} curve", f"{called} drew no line with the values of history.history['{key}'] ({shown}, ...), "
-                                  f"expected a {key} curve: {hint}")
+                                  f"expected {article} {key} curve: {hint}")
 
 
-def metric_panels(figure, history: dict = TUTORIAL_HISTORY, called: str = CALL):
-    """(loss panel, accuracy panel): the two panels, each holding its pair of curves and nothing else."""
+PAIRS = {LOSS_KEYS: ACCURACY_KEYS, ACCURACY_KEYS: LOSS_KEYS}  # Each pair of curves, and the pair it must not mix with.
+
+
+def metric_panels(figure, history: dict = TUTORIAL_HISTORY, called: str = CALL, pairs=(LOSS_KEYS, ACCURACY_KEYS)):
+    """The panel of each pair in `pairs` (loss panel, accuracy panel by default): each pair drawn together,
+    in a panel without a curve of the other pair. A curve of the other pair that is not drawn at all is
+    left to that pair's own test, so that the loss test never reports a missing accuracy curve."""
     panels = panels_of(figure)
-    where = {key: curve(figure, key, history, called) for key in (*LOSS_KEYS, *ACCURACY_KEYS)}
-    for keys, other in ((LOSS_KEYS, ACCURACY_KEYS), (ACCURACY_KEYS, LOSS_KEYS)):
+    where = {key: curve(figure, key, history, called) for keys in pairs for key in keys}
+    for keys in pairs:
+        for o in PAIRS[keys]:
+            if o not in where and locate(figure, o, history) is not None:
+                where[o] = locate(figure, o, history)
+        other = [o for o in PAIRS[keys] if o in where]
         for key in keys:
             mixed = [o for o in other if where[o].panel == where[key].panel]
             if mixed:
@@ -120,7 +192,7 @@ def metric_panels(figure, history: dict = TUTORIAL_HISTORY, called: str = CALL):
             SAID.fail("the panels", (
                 f"{called} drew {first} and {second} in different panels, expected them together in one "
                 f"panel: draw both {first} curves on the same axes, so training and validation can be compared"))
-    return panels[where["loss"].panel], panels[where["accuracy"].panel]
+    return tuple(panels[where[keys[0]].panel] for keys in pairs)
 
 
 def test_plot_history_returns_a_matplotlib_figure(drawn):
@@ -144,17 +216,11 @@ def test_figure_has_two_panels(drawn):
 
 
 def test_one_panel_shows_loss_and_val_loss(drawn):
-    figure = as_figure(drawn)
-    for key in LOSS_KEYS:
-        curve(figure, key)
-    metric_panels(figure)
+    metric_panels(as_figure(drawn), pairs=(LOSS_KEYS,))
 
 
 def test_other_panel_shows_accuracy_and_val_accuracy(drawn):
-    figure = as_figure(drawn)
-    for key in ACCURACY_KEYS:
-        curve(figure, key)
-    metric_panels(figure)
+    metric_panels(as_figure(drawn), pairs=(ACCURACY_KEYS,))
 
 
 def test_curves_have_one_point_per_epoch(drawn):
@@ -201,16 +267,12 @@ def test_panels_have_titles_and_axis_labels(drawn):
                           "label naming the epochs: ax.set_xlabel('Epoch [#]') on both panels")
 
 
-def test_plot_follows_the_history_it_is_given(plot_history):
+def test_plot_follows_the_history_it_is_given(plot_history, progress):
     import matplotlib.pyplot as plt
 
     called = "plot_history(<a History of 4 epochs>)"
     try:
-        try:
-            drawn = plot_history(history_with(SHORT_HISTORY))
-        except Exception as error:  # noqa: BLE001
-            drawn = Raised(error)
-        figure = as_figure(drawn, called)
+        figure = as_figure(outcome(plot_history, progress, SHORT_HISTORY), called)
         metric_panels(figure, SHORT_HISTORY, called)
         for key in (*LOSS_KEYS, *ACCURACY_KEYS):
             found = curve(figure, key, SHORT_HISTORY, called)
