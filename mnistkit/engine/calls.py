@@ -89,8 +89,10 @@ def describe_exception(error: BaseException) -> dict:
     kit = type(error).__module__.startswith("mnistkit.") and type(error).__name__ in _kit_exceptions()
     frame = learner_frame(error.__traceback__)
     builtin_base = next((c.__name__ for c in type(error).__mro__ if getattr(builtins, c.__name__, None) is c), "Exception")
+    single = error.args[0] if len(error.args) == 1 and type(error.args[0]) in (str, int, float) else None
     return {
         "type": type(error).__name__, "kit": bool(kit), "base": builtin_base,
+        "arg": single[:MESSAGE_LIMIT] if isinstance(single, str) else single,  # KeyError('acc') stays KeyError('acc').
         "message": str(error)[:MESSAGE_LIMIT], "problem": getattr(error, "problem", None) if kit else None,
         "where": None if frame is None else f"{display_path(Path(frame.filename))}, line {frame.lineno}: {(frame.line or '').strip()}",
         "function": None if frame is None else frame.name,
@@ -104,7 +106,9 @@ def rebuild_exception(node: Any) -> BaseException:
     name = safe_name(node.get("type"), "Exception")
     if node.get("kit") is True and name in _kit_exceptions():
         return _kit_exceptions()[name](node)
-    error = _learner_class(name, safe_name(node.get("base"), "Exception"))(node["message"])
+    arg = node.get("arg")
+    argument = arg[:MESSAGE_LIMIT] if isinstance(arg, str) else arg if type(arg) in (int, float) else node["message"]
+    error = _learner_class(name, safe_name(node.get("base"), "Exception"))(argument)
     where, function = node.get("where"), node.get("function")
     error.where = where[:600] if isinstance(where, str) else None
     error.function = safe_name(function, "") or None if isinstance(function, str) else None
