@@ -16,8 +16,9 @@ from mnistkit import KIT_ROOT
 from mnistkit.steps import STEPS
 
 def make_kit(root: Path, solved: bool = False) -> Path:
-    """A copy of the kit at `root`: grader, support package, exercises and solutions."""
-    shutil.copy(KIT_ROOT / "grader.py", root / "grader.py")
+    """A copy of the kit at `root`: grader, support package, exercises, solutions, and what pytest reads."""
+    for name in ("grader.py", "conftest.py", "pyproject.toml"):
+        shutil.copy(KIT_ROOT / name, root / name)
     shutil.copytree(KIT_ROOT / "mnistkit", root / "mnistkit", ignore=shutil.ignore_patterns("__pycache__", "mnist.npz"))
     (root / "mnistkit" / "data" / "mnist.npz").symlink_to(KIT_ROOT / "mnistkit" / "data" / "mnist.npz")
     for side in ("exercises", "solutions"):

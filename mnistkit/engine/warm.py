@@ -105,7 +105,11 @@ class Engine:
     def discard(self) -> None:
         """Stop an engine that failed us, so that the next check starts a fresh one."""
         pid = self.pid
-        if pid:
+        try:
+            is_engine = pid and b"mnistkit.engine.zygote" in Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            is_engine = False
+        if is_engine:  # Only ever an engine: whatever else listens under its name is left alone.
             try:
                 os.kill(pid, 9)
             except (ProcessLookupError, PermissionError):

@@ -1,0 +1,149 @@
+"""The warm engine gives the verdicts a cold run gives, and a broken or stale engine is never trusted.
+
+Each test works on a copy of the kit, so that the engines it starts belong to that copy alone
+(an engine is named for its kit's files), and stops them at the end.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.kitcopy import grader, make_kit
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the warm engine forks only on Linux")
+
+
+def processes() -> dict[int, tuple[int, str]]:
+    """{pid: (parent pid, command line)} of every process."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue
+            found[int(entry.name)] = (int(stat.rsplit(")", 1)[1].split()[1]), cmdline)
+    return found
+
+
+def engines_of(kit: Path) -> list[int]:
+    return [pid for pid, (_, cmdline) in processes().items() if "mnistkit.engine.zygote" in cmdline
+            and Path(f"/proc/{pid}/cwd").exists() and os.readlink(f"/proc/{pid}/cwd") == str(kit)]
+
+
+@pytest.fixture
+def kit(tmp_path: Path):
+    root = tmp_path / "kit"
+    root.mkdir()
+    make_kit(root, solved=True)
+    yield root
+    for pid in engines_of(root):
+        os.kill(pid, signal.SIGKILL)
+
+
+def shared_engine(kit: Path) -> subprocess.Popen:
+    """Start this kit copy's shared engine and wait until it answers."""
+    code = ("import sys, time; sys.path.insert(0, sys.argv[1]);"
+            "from mnistkit.engine.warm import Engine, shared_name; from mnistkit.selfcheck import isolated_env;"
+            "from mnistkit import KIT_ROOT; e = Engine(isolated_env(), KIT_ROOT, name=shared_name());"
+            "print('ready' if e.usable() else 'dead', flush=True)")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    completed = subprocess.run([sys.executable, "-c", code, str(kit)], cwd=kit, env=env, capture_output=True, text=True, timeout=180)
+    assert completed.stdout.strip() == "ready", completed.stderr[-2000:]
+
+
+def pytest_in(kit: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "MNISTKIT_COLD")}
+    return subprocess.run([sys.executable, "-m", "pytest", *args], cwd=kit, env=env, capture_output=True, text=True, timeout=600)
+
+
+def test_pytest_uses_a_running_engine_and_says_so(kit):
+    shared_engine(kit)
+    completed = pytest_in(kit, "exercises/step3")
+    assert completed.returncode == 0, completed.stdout[-3000:]
+    assert "step 3 done" in completed.stdout and "(warm)" in completed.stdout, completed.stdout[-1500:]
+
+
+def test_an_engine_of_an_older_kit_is_not_used(kit):
+    shared_engine(kit)
+    with open(kit / "mnistkit" / "reference.py", "a") as handle:
+        handle.write("\n# The kit changed after its engine started.\n")
+    completed = pytest_in(kit, "exercises/step3")
+    assert completed.returncode == 0, completed.stdout[-3000:]
+    assert "(warm)" not in completed.stdout, "a check ran on an engine of another version of the kit"
+
+
+def test_an_engine_that_hangs_up_is_replaced_by_a_cold_check(kit):
+    """Something listens under the engine's name but closes every connection: the check runs cold."""
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); from mnistkit.engine.warm import shared_name; print(repr(shared_name()))")
+    name = eval(subprocess.run([sys.executable, "-c", code, str(kit)], cwd=kit, capture_output=True, text=True,
+                               env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"}).stdout)
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(name)
+    listener.listen(4)
+    stop = threading.Event()
+
+    def hang_up() -> None:
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                connection, _ = listener.accept()
+                connection.close()
+            except OSError:
+                continue
+
+    threading.Thread(target=hang_up, daemon=True).start()
+    try:
+        completed = pytest_in(kit, "exercises/step1")
+    finally:
+        stop.set()
+        listener.close()
+    assert completed.returncode == 0 and "step 1 done" in completed.stdout, completed.stdout[-3000:]
+
+
+GRADE_STEPS_3_AND_5 = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from mnistkit.grading import grade_step, start_engine
+from mnistkit.manifest import load_manifest
+from mnistkit.steps import get_step
+steps = [get_step(3), get_step(5)]
+engine = start_engine(steps)
+print(json.dumps([grade_step(step, load_manifest(), fresh=True, engine=engine).status for step in steps]))
+engine.close()
+"""
+
+
+def test_killing_the_engine_mid_check_still_gives_every_verdict(kit):
+    """The grader's own engine is killed while it checks step 3: steps 3 and 5 are still both done."""
+    killed = threading.Event()
+
+    def kill_when_busy() -> None:
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            table = processes()
+            for pid in engines_of(kit):
+                if any(parent == pid for parent, _ in table.values()):  # It has forked a judge.
+                    os.kill(pid, signal.SIGKILL)
+                    killed.set()
+                    return
+            time.sleep(0.05)
+
+    threading.Thread(target=kill_when_busy, daemon=True).start()
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "MNISTKIT_COLD")}
+    completed = subprocess.run([sys.executable, "-c", GRADE_STEPS_3_AND_5, str(kit)], cwd=kit, env=env,
+                               capture_output=True, text=True, timeout=600)
+    assert killed.is_set(), "the engine was never seen checking a step"
+    assert json.loads(completed.stdout.strip().splitlines()[-1]) == ["done", "done"], completed.stdout + completed.stderr[-2000:]
+    assert not engines_of(kit)
