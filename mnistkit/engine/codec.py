@@ -170,11 +170,7 @@ class Encoder:
         if _is_keras_variable(value):
             return {"t": "kvariable", "blob": self.array(np.asarray(value)), "type": type(value).__name__}
         node = kerascodec.encode(self, value, depth) or figures.encode(self, value)
-        if node is not None:
-            return node
-        if isinstance(value, BaseException):
-            return {"t": "object", "type": type(value).__name__}
-        return {"t": "object", "type": type(value).__name__}
+        return node if node is not None else {"t": "object", "type": type(value).__name__}
 
 
 class Decoder:
