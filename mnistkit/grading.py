@@ -30,6 +30,7 @@ from mnistkit import KIT_ROOT, __version__
 from mnistkit.manifest import sha256_of, tampered_files
 from mnistkit.selfcheck import isolated_env, pytest_command
 from mnistkit.steps import Step
+from mnistkit.template import is_stub
 
 DONE, FAILING, NOT_STARTED, ERROR, TIMEOUT, TAMPERED = "done", "failing", "not-started", "error", "timeout", "tampered"
 STATUSES = (DONE, FAILING, NOT_STARTED, ERROR, TIMEOUT, TAMPERED)
@@ -199,6 +200,18 @@ def judge(step: Step, expected_tests: list[str], code: int | None, report: dict 
     return result
 
 
+def is_untouched(step: Step, entry: dict) -> bool:
+    """The learner's file is the shipped stub, so "not-started" needs no run.
+
+    The checksum alone is not enough: a rewritten manifest could hold the checksum of solved
+    work. The source must also still be a stub (every function only raises NotImplementedError).
+    """
+    learner = step.learner_file()
+    if not learner.exists() or sha256_of(learner) != entry["stub"]:
+        return False
+    return is_stub(learner.read_bytes(), step)
+
+
 def grade_step(step: Step, manifest: dict, solutions: bool = False, cache: ResultCache | None = None, fresh: bool = False) -> StepResult:
     """Grade one step: tamper check, cache, then an isolated run of exactly the manifest's tests."""
     entry = manifest["steps"][str(step.number)]
@@ -213,7 +226,7 @@ def grade_step(step: Step, manifest: dict, solutions: bool = False, cache: Resul
     learner = step.learner_file(solutions)
     if not learner.exists():
         return StepResult(step.number, step.title, ERROR, message=f"{learner.relative_to(KIT_ROOT)} is missing: restore the stub from the kit")
-    if not solutions and sha256_of(learner) == entry["stub"]:
+    if not solutions and is_untouched(step, entry):
         return StepResult(step.number, step.title, NOT_STARTED, failed=len(entry["tests"]), message=f"step {step.number} not started")
     key = cache_key(step, solutions)
     name = f"{'solutions' if solutions else 'exercises'}/{step.folder}"
