@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import resource
 import signal
 import subprocess
@@ -149,13 +150,24 @@ def run_isolated(command: list[str], cwd: Path, timeout: float) -> tuple[int | N
     return code, "".join(output), time.monotonic() - started
 
 
+# Keras's progress bar colours its counters with ANSI escapes and redraws with backspaces and
+# carriage returns, even when its output is captured; in a report they are only noise.
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]|[\b]+")
+
+
+def plain(text: str) -> str:
+    """`text` without terminal escapes; of a line redrawn with carriage returns, only the last drawing."""
+    lines = _ANSI.sub("", text).split("\n")
+    return "\n".join(line.rstrip("\r").rsplit("\r", 1)[-1] for line in lines)
+
+
 def _first_line(text: str, limit: int = 300) -> str:
     line = next((l for l in text.strip().splitlines() if l.strip()), "")
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
 def _tail(text: str, lines: int = 3) -> str:
-    return " | ".join(l.strip() for l in text.strip().splitlines()[-lines:] if l.strip())
+    return " | ".join(l.strip() for l in plain(text).strip().splitlines()[-lines:] if l.strip())
 
 
 def judge(step: Step, expected_tests: list[str], code: int | None, report: dict | None, output: str, seconds: float) -> StepResult:
@@ -168,7 +180,7 @@ def judge(step: Step, expected_tests: list[str], code: int | None, report: dict 
     if report is None:
         result.message = f"the suite crashed before reporting (exit code {code}): {_tail(output) or 'no output'}"
         return result
-    tests = {t["nodeid"].split("/")[-1]: t for t in report.get("tests", [])}
+    tests = {t["nodeid"].split("/")[-1]: {**t, "output": plain(t.get("output") or "")} for t in report.get("tests", [])}
     missing = [name for name in expected_tests if name not in tests]
     if missing:
         result.message = f"{len(missing)} of {len(expected_tests)} tests never reported (first: {missing[0]}); the run ended with exit code {code}: {_tail(output)}"
