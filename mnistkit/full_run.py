@@ -165,6 +165,8 @@ def _tutorial(solutions: bool, out: Path, epochs: int) -> dict:
 
 def estimate(first_epoch: float, epochs: int) -> str:
     """What the first epoch's time says about the rest, in the learner's words."""
+    if epochs <= 1:
+        return f"The first epoch took {first_epoch:.0f} s on this machine; the tutorial's {facts.EPOCHS} take about {first_epoch * facts.EPOCHS / 60:.1f} min."
     rest = first_epoch * (epochs - 1)
     amount = f"{rest:.0f} s" if rest < 90 else f"{rest / 60:.1f} min"
     others = "the last one" if epochs == 2 else f"the other {epochs - 1}"
@@ -185,7 +187,14 @@ def _time_and_show_fit(epochs: int) -> None:
             if epoch == 0:
                 self.started = time.monotonic()
             elif epoch == 1:
-                print(estimate(time.monotonic() - self.started, self.params.get("epochs") or epochs), flush=True)
+                self.say()
+
+        def on_train_end(self, logs=None):
+            if (self.params.get("epochs") or epochs) == 1:
+                self.say()
+
+        def say(self):
+            print(estimate(time.monotonic() - self.started, self.params.get("epochs") or epochs), flush=True)
 
     import inspect
 
