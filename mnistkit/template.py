@@ -119,7 +119,10 @@ def pristine_copy(dest: Path, manifest: dict, root: Path = KIT_ROOT) -> list[Ste
             shutil.copy2(source, dest / part)
     if (root / "mnistkit" / "data" / "mnist.npz").exists():  # 15 MB that nobody edits: linked, not copied.
         (dest / "mnistkit" / "data" / "mnist.npz").symlink_to(root / "mnistkit" / "data" / "mnist.npz")
-    tracked = _tracked(root, "exercises")
+    # While every stub is untouched (a course author's checkout) the working tree is the kit, new
+    # files included; once a learner has started, only what git tracks is: their scratch files aren't.
+    started = any(not (step.learner_file(root=root).exists() and is_stub(step.learner_file(root=root).read_bytes(), step)) for step in STEPS)
+    tracked = _tracked(root, "exercises") if started else None
     for path in sorted((root / "exercises").rglob("*")):
         if path.is_file() and "__pycache__" not in path.parts and (tracked is None or path in tracked):
             target = dest / path.relative_to(root)

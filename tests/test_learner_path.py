@@ -82,7 +82,15 @@ def test_the_whole_path_keeps_the_self_test_green_and_next_right(tmp_path):
 
     for number in (1, 2, 3, 5):  # Half done, and not in order: step 4 is left for later.
         solve(kit, STEPS[number - 1], STEPS[number - 1].learner_file(True, kit))
+    (kit / "exercises" / "step3" / "notes.md").write_text("My notes: Conv2D, then MaxPooling2D.\n")  # Not the kit's file.
     check_stage(kit, tmp_path, "half-done", expected_next=4)
+    # Grading one step still names the first unfinished of all eight (the others as just graded).
+    one = run(kit, sys.executable, "grader.py", "--step", "5")
+    assert "Next: step 4," in one.stdout and "Well done" not in one.stdout, one.stdout
+    # The suite's summary, run from inside a step folder, names step 4 by a path that works from there.
+    inside = subprocess.run([sys.executable, "-m", "pytest", ".", "-q"], cwd=kit / "exercises" / "step1", capture_output=True,
+                            text=True, timeout=300, env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"})
+    assert "step 1 done" in inside.stdout and "next: step 4: pytest ../step4" in inside.stdout, inside.stdout[-2000:]
 
     for step in STEPS:
         solve(kit, step, step.learner_file(True, kit))
