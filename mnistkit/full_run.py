@@ -34,8 +34,8 @@ from pathlib import Path  # noqa: E402
 from mnistkit import KIT_ROOT, facts  # noqa: E402
 
 FULL_TIMEOUT = 30 * 60  # Seconds: a safety net several times the 5.4 minutes seen on a shared 2-core machine.
-MODEL_NOTE = ("your step 4 model (build_layered_model), the one the tutorial trains and whose summary it prints; "
-              "step 3's Sequential-API model is the same network")
+MODEL = "your step 4 model (build_layered_model)"
+MODEL_NOTE = f"{MODEL}, the one the tutorial trains and whose summary it prints; step 3's Sequential-API model is the same network"
 
 # TensorFlow's C++ start-up lines ("Could not find cuda drivers ...") are written before its log
 # level is read, so TF_CPP_MIN_LOG_LEVEL can't stop them; they are filtered from the run's stderr.
@@ -94,7 +94,7 @@ def run_full(solutions: bool, out: str | None, as_json: bool, epochs: int | None
     else:
         print(f"\nTest loss:     {report['test_loss']:.3f}   (tutorial: {facts.TEST_LOSS:.3f})")
         print(f"Test accuracy: {report['test_accuracy'] * 100:.2f}%  (tutorial: {facts.TEST_ACCURACY * 100:.2f}%)")
-        print(f"{report['epochs']} epochs of {MODEL_NOTE.split(',')[0]} in {report['seconds']:.1f} s; figures and summary in {folder}:")
+        print(f"{report['epochs']} epochs of {MODEL} in {report['seconds']:.1f} s; figures and summary in {folder}:")
         for figure in report["figures"] + [report["summary"]]:
             print(f"  {figure}")
     return 0 if "error" not in report else 1

@@ -13,9 +13,8 @@ import os
 from pathlib import Path
 
 from mnistkit import KIT_ROOT
+from mnistkit.grading import DONE
 from mnistkit.steps import STEPS, Step
-
-DONE = "done"
 
 
 def here(path: Path, cwd: Path | None = None) -> str:
