@@ -25,6 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from mnistkit.grading import DONE, ResultCache, StepResult, grade_step, start_engine
 from mnistkit.manifest import load_manifest
+from mnistkit.nextstep import all_done_line, grader_command, remembered
 from mnistkit.report import render_table, to_json
 from mnistkit.steps import STEPS, Step, get_step
 
@@ -111,12 +112,21 @@ def show_hint(number: int) -> int:
         print(f"Step {number} has no hints; read exercises/{step.folder}/README.md.")
         return EXIT_DONE
     state = State()
+    already = state.hints_shown(number)
+    if already >= len(hints):
+        # Every hint is out: show them all again rather than nothing new.
+        print(f"Step {number}, all {len(hints)} hints (each was shown before):")
+        for index, hint in enumerate(hints, 1):
+            print(f"  {index}. {hint}")
+        print(f"Still stuck? `{grader_command('--compare', str(number))}` shows the solution.")
+        return EXIT_DONE
     seen = state.next_hint(number, len(hints))
     print(f"Step {number}, hint {seen} of {len(hints)}: {hints[seen - 1]}")
     if seen < len(hints):
-        print(f"(run `python grader.py --hint {number}` again for the next one)")
+        print(f"(run `{grader_command('--hint', str(number))}` again for the next one)")
     else:
-        print(f"That was the last hint. Still stuck? `python grader.py --compare {number}` shows the solution.")
+        print(f"That was the last hint; `{grader_command('--hint', str(number))}` now shows them all. "
+              f"Still stuck? `{grader_command('--compare', str(number))}` shows the solution.")
     return EXIT_DONE
 
 
@@ -128,24 +138,27 @@ def compare(number: int, assume_yes: bool) -> int:
     if not theirs.exists():
         print(f"solutions/{step.folder}/{step.file} is not in this copy of the kit (your teacher may have removed solutions/).")
         return EXIT_NOT_DONE
-    result = grade_step(step, load_manifest(), cache=ResultCache())
-    if result.status != DONE:
-        print(f"Step {number} is not done yet ({result.status}). Seeing the solution now takes away the puzzle.")
-        if not assume_yes:
+    if not assume_yes:  # With --yes the learner has decided: just compare.
+        result = grade_step(step, load_manifest(), cache=ResultCache())
+        if result.status != DONE:
+            ask = f"Step {number} is not done yet ({result.status}): seeing the solution now takes away the puzzle."
             if not sys.stdin.isatty():
-                print(f"Run `python grader.py --compare {number} --yes` to show it anyway.")
+                print(f"{ask} There is no terminal to ask in, so nothing is shown: run "
+                      f"`{grader_command('--compare', str(number), '--yes')}` to see it anyway.")
                 return EXIT_NOT_DONE
-            if input("Show it anyway? [y/N] ").strip().lower() not in ("y", "yes"):
+            if input(f"{ask} Show it anyway? [y/N] ").strip().lower() not in ("y", "yes"):
                 return EXIT_NOT_DONE
+    # The whole file as one hunk, line by line: no blank line between functions is left out, and a
+    # last line without a newline (or Windows line endings) can't run into the next diff line.
+    ours, reference = mine.read_text(encoding="utf-8").splitlines(), theirs.read_text(encoding="utf-8").splitlines()
     diff = difflib.unified_diff(
-        mine.read_text(encoding="utf-8").splitlines(keepends=True),
-        theirs.read_text(encoding="utf-8").splitlines(keepends=True),
+        ours, reference, n=max(len(ours), len(reference)), lineterm="",
         fromfile=f"exercises/{step.folder}/{step.file} (yours)",
         tofile=f"solutions/{step.folder}/{step.file} (reference)",
     )
-    text = "".join(diff)
+    text = "\n".join(diff)
     print(text if text else "Your file is identical to the reference solution.")
-    return EXIT_DONE if result.status == DONE else EXIT_NOT_DONE
+    return EXIT_DONE
 
 
 def main(argv: list[str]) -> int:
@@ -166,10 +179,13 @@ def main(argv: list[str]) -> int:
     # A grade for a machine or a teacher (--json, --submission, --step in CI) never uses remembered results.
     fresh = args.fresh or args.json or (args.step is not None and os.environ.get("CI") == "true")
     results = grade(steps, args.solutions, fresh, args.jobs, quiet=args.json, submission=args.submission)
+    # With --step N, "next" still means the first unfinished of all eight: the other steps are
+    # taken from the remembered results that match their files now, or their untouched stubs.
+    others = {} if len(steps) == len(STEPS) or args.submission else remembered(args.solutions)
     if args.json:
-        print(json.dumps(to_json(results, args.solutions), indent=1))
+        print(json.dumps(to_json(results, args.solutions, others), indent=1))
     else:
-        render_table(results, args.solutions)
+        render_table(results, args.solutions, others=others)
     return EXIT_DONE if all(r.status == DONE for r in results) else EXIT_NOT_DONE
 
 

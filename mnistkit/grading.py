@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import resource
 import signal
 import subprocess
@@ -30,6 +31,7 @@ from mnistkit.engine.contain import Hold
 from mnistkit.manifest import sha256_of, tampered_files
 from mnistkit.selfcheck import isolated_env, pytest_command
 from mnistkit.steps import Step
+from mnistkit.template import is_stub
 
 DONE, FAILING, NOT_STARTED, ERROR, TIMEOUT, TAMPERED = "done", "failing", "not-started", "error", "timeout", "tampered"
 STATUSES = (DONE, FAILING, NOT_STARTED, ERROR, TIMEOUT, TAMPERED)
@@ -188,13 +190,24 @@ def run_isolated(command: list[str], cwd: Path, timeout: float, report_pipe: boo
     return Run(code, "".join(output), time.monotonic() - started, "".join(report), over)
 
 
+# Keras's progress bar colours its counters with ANSI escapes and redraws with backspaces and
+# carriage returns, even when its output is captured; in a report they are only noise.
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]|[\b]+")
+
+
+def plain(text: str) -> str:
+    """`text` without terminal escapes; of a line redrawn with carriage returns, only the last drawing."""
+    lines = _ANSI.sub("", text).split("\n")
+    return "\n".join(line.rstrip("\r").rsplit("\r", 1)[-1] for line in lines)
+
+
 def _first_line(text: str, limit: int = 300) -> str:
     line = next((l for l in text.strip().splitlines() if l.strip()), "")
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
 def _tail(text: str, lines: int = 3) -> str:
-    return " | ".join(l.strip() for l in text.strip().splitlines()[-lines:] if l.strip())
+    return " | ".join(l.strip() for l in plain(text).strip().splitlines()[-lines:] if l.strip())
 
 
 def judge(step: Step, expected_tests: list[str], code: int | None, report: dict | None, output: str, seconds: float) -> StepResult:
@@ -207,7 +220,7 @@ def judge(step: Step, expected_tests: list[str], code: int | None, report: dict 
     if report is None:
         result.message = f"the suite crashed before reporting (exit code {code}): {_tail(output) or 'no output'}"
         return result
-    tests = {t["nodeid"].split("/")[-1]: t for t in report.get("tests", [])}
+    tests = {t["nodeid"].split("/")[-1]: {**t, "output": plain(t.get("output") or "")} for t in report.get("tests", [])}
     missing = [name for name in expected_tests if name not in tests]
     if missing:
         result.message = f"{len(missing)} of {len(expected_tests)} tests never reported (first: {missing[0]}); the run ended with exit code {code}: {_tail(output)}"
@@ -261,6 +274,17 @@ def start_engine(steps: list[Step], shared: bool = False):
     return engine
 
 
+def is_untouched(step: Step, entry: dict, learner: Path) -> bool:
+    """The learner's file is the shipped stub, so "not-started" needs no run.
+
+    The checksum alone is not enough: a rewritten manifest could hold the checksum of solved
+    work. The source must also still be a stub (every function only raises NotImplementedError).
+    """
+    if not learner.is_file() or sha256_of(learner) != entry["stub"]:
+        return False
+    return is_stub(learner.read_bytes(), step)
+
+
 def grade_step(step: Step, manifest: dict, solutions: bool = False, cache: ResultCache | None = None, fresh: bool = False,
                submission: Path | None = None, engine=None) -> StepResult:
     """Grade one step: tamper check, cache, then an isolated run of exactly the manifest's tests.
@@ -283,7 +307,7 @@ def grade_step(step: Step, manifest: dict, solutions: bool = False, cache: Resul
         return StepResult(step.number, step.title, ERROR, message=f"{shown} is missing: restore the stub from the kit")
     if not learner.is_file():
         return StepResult(step.number, step.title, ERROR, message=f"{shown} is a folder, not a file: put your code back in a file of that name")
-    if not solutions and sha256_of(learner) == entry["stub"]:
+    if not solutions and is_untouched(step, entry, learner):
         return StepResult(step.number, step.title, NOT_STARTED, failed=len(entry["tests"]), message=f"step {step.number} not started")
     key = cache_key(step, solutions)
     name = f"{'solutions' if solutions else 'exercises'}/{step.folder}"

@@ -5,10 +5,13 @@ tests those files hold (every one must report when the grader runs the step) and
 the untouched stub (so the grader can say "not started" without running anything). A test file
 that differs from its checksum makes the step `tampered`: it is not run and never counts as done.
 
-Course authors rebuild it after changing a suite:
+Course authors (never learners) rebuild it after changing a suite or a stub:
 
     python -m mnistkit.manifest          # rewrite mnistkit/manifest.json
-    python -m mnistkit.manifest --check  # exit 1 if it is out of date (the self-test does this)
+    python -m mnistkit.manifest --check  # exit 1 if it is out of date
+
+A learner who has changed the manifest restores it (`git checkout -- mnistkit/manifest.json`);
+rewriting it from their own files would only record their work as "the stub", and it refuses to.
 """
 
 from __future__ import annotations
@@ -81,13 +84,31 @@ def tampered_files(step: Step, manifest: dict, root: Path = KIT_ROOT) -> list[st
     return problems
 
 
+# Said wherever the manifest may be out of date: who does what about it.
+OUT_OF_DATE = (
+    "mnistkit/manifest.json does not match the kit's test files and stubs. Learners: restore it with "
+    "`git checkout -- mnistkit/manifest.json`; course authors (only) rewrite it with `python -m mnistkit.manifest` "
+    "after changing a suite or a stub"
+)
+
+
 def main(argv: list[str]) -> int:
+    from mnistkit.template import is_stub
+
+    worked = [step for step in STEPS if not is_stub(step.learner_file().read_bytes(), step)] if all(
+        step.learner_file().exists() for step in STEPS) else STEPS
+    if worked:
+        # The manifest records the shipped stubs; a learner's solved file is not one.
+        print(f"exercises/{worked[0].folder}/{worked[0].file} is not an untouched stub (or is missing), so this is not the "
+              "kit as shipped: the manifest is for course authors, rebuilt in the kit's own repository. "
+              "Learners: `git checkout -- mnistkit/manifest.json` restores it.")
+        return 1
     manifest = build_manifest()
     text = json.dumps(manifest, indent=1, sort_keys=True) + "\n"
     if "--check" in argv:
         current = MANIFEST_FILE.read_text(encoding="utf-8") if MANIFEST_FILE.exists() else ""
         if current != text:
-            print("mnistkit/manifest.json is out of date: run `python -m mnistkit.manifest`")
+            print(OUT_OF_DATE)
             return 1
         print("mnistkit/manifest.json is up to date")
         return 0

@@ -285,6 +285,8 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem):
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    from mnistkit.nextstep import all_done_line, check_command, first_unfinished, grader_command, here, remembered
+
     results = config.stash[_results_key]
     by_step: dict[int, list[dict]] = {}
     for result in results:
@@ -294,17 +296,28 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
         return
     # "(warm)": run by the kit's warm engine, with TensorFlow already imported (mnistkit.engine.zygote).
     terminalreporter.section("mnistkit (warm)" if os.environ.get("MNISTKIT_WARM_JUDGE") == "1" else "mnistkit")
+    solutions = config.getoption("solutions")
+    # "Next" is the first step not done of all eight. This run only knows its own steps; the
+    # others come from the grader's remembered results (display only: a grade is always a run).
+    statuses = {n: r.status for n, r in remembered(solutions).items()}
+    statuses.update({n: ("done" if all(r["status"] == PASS for r in rs) else "not done") for n, rs in by_step.items()})
     for number in sorted(by_step):
         outcomes = [r["status"] for r in by_step[number]]
-        folder = "solutions" if config.getoption("solutions") else "exercises"
+        step = next(s for s in STEPS if s.number == number)
         if all(o == PASS for o in outcomes):
-            following = [s for s in STEPS if s.number > number]
-            then = f"next: pytest exercises/step{following[0].number}" if following else "that was the last step: python grader.py"
+            upcoming = first_unfinished(statuses)
+            if upcoming is None:
+                then = all_done_line()
+            elif upcoming.number in statuses:
+                then = f"next: step {upcoming.number}: {check_command(upcoming, solutions)}"
+            else:
+                then = f"next: step {upcoming.number}, not checked since its file last changed: {check_command(upcoming, solutions)}"
             terminalreporter.write_line(f"step {number} done: all {len(outcomes)} checks pass. {then}", green=True)
         elif all(o == NOT_STARTED for o in outcomes):
+            folder = step.solution_dir() if solutions else step.exercise_dir()
             terminalreporter.write_line(
-                f"step {number} not started: open {folder}/step{number}/ and read its README.md "
-                f"(hints: python grader.py --hint {number})",
+                f"step {number} not started: open {here(folder)}/ and read its README.md "
+                f"(hints: {grader_command('--hint', str(number))})",
                 yellow=True,
             )
         else:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import sys
 
+from mnistkit import KIT_ROOT
 from mnistkit.grading import DONE, NOT_STARTED, StepResult
+from mnistkit.nextstep import all_done_line, check_command, first_unfinished, grader_command, here
 from mnistkit.steps import STEPS, get_step
 
 EXERCISM_STATUS = {"pass": "pass", "fail": "fail", "not-started": "fail", "error": "error", "skip": "fail"}
@@ -17,12 +19,13 @@ def colour(text: str, status: str, enabled: bool) -> str:
     return f"\033[{_COLOURS.get(status, '0')}m{text}\033[0m" if enabled else text
 
 
-def next_step(results: list[StepResult]) -> StepResult | None:
-    return next((r for r in results if r.status != DONE), None)
+def render_table(results: list[StepResult], solutions: bool = False, stream=sys.stdout, others: dict[int, StepResult] | None = None) -> None:
+    """The learner's progress: one row per graded step, then what to do next.
 
-
-def render_table(results: list[StepResult], solutions: bool = False, stream=sys.stdout) -> None:
-    """The learner's progress: one row per step, then what to do next."""
+    `others` holds what is known of the steps not graded in this run (`nextstep.remembered`); "next"
+    is the first step not done among all eight, and "every step passes" is said only when it is
+    known that all eight do.
+    """
     use_colour = stream.isatty()
     target = "solutions/ (reference solutions)" if solutions else "exercises/"
     print(f"mnistkit progress ({target})", file=stream)
@@ -32,22 +35,40 @@ def render_table(results: list[StepResult], solutions: bool = False, stream=sys.
         tests = f"{result.passed}/{total}" if total else "-"
         status = colour(f"{result.status:<12}", result.status, use_colour)
         print(f"{result.step:<5} {result.title:<52} {status} {tests}", file=stream)
-    done = sum(r.status == DONE for r in results)
     print("", file=stream)
-    upcoming = next_step(results)
+    graded = {r.step: r for r in results}
+    known = {**(others or {}), **graded}
+    upcoming = first_unfinished({n: r.status for n, r in known.items()})
     if upcoming is not None:
-        step = get_step(upcoming.step)
         folder = "solutions" if solutions else "exercises"
-        print(f"Next: step {step.number}, {step.title} ({upcoming.status})", file=stream)
-        if upcoming.message and upcoming.status != NOT_STARTED:
-            for line in upcoming.message.splitlines()[:2]:
-                print(f"  {line}", file=stream)
-        print(f"  read {folder}/{step.folder}/README.md, edit {folder}/{step.folder}/{step.file}", file=stream)
-        print(f"  check it:  pytest {folder}/{step.folder}{' --solutions' if solutions else ''}", file=stream)
-        print(f"  a hint:    python grader.py --hint {step.number}", file=stream)
-    graded = len(results)
-    of_all = "" if graded == len(STEPS) else f" (of the {graded} graded)"
-    print(f"{done} of {graded} steps done{of_all}." + (" Well done: every step passes!" if done == graded else ""), file=stream)
+        result = known.get(upcoming.number)
+        if result is None:
+            print(f"Next: step {upcoming.number}, {upcoming.title} (not graded since its file last changed)", file=stream)
+        else:
+            remembered = "" if upcoming.number in graded else ", as last graded"
+            print(f"Next: step {upcoming.number}, {upcoming.title} ({result.status}{remembered})", file=stream)
+            if result.message and result.status != NOT_STARTED:
+                for line in result.message.splitlines()[:2]:
+                    print(f"  {line}", file=stream)
+        print(f"  read {here(KIT_ROOT / folder / upcoming.folder / 'README.md')}, edit {here(KIT_ROOT / folder / upcoming.folder / upcoming.file)}", file=stream)
+        print(f"  check it:  {check_command(upcoming, solutions)}", file=stream)
+        print(f"  a hint:    {grader_command('--hint', str(upcoming.number))}", file=stream)
+    done = sum(r.status == DONE for r in results)
+    if len(results) == len(STEPS):
+        print(f"{done} of {len(STEPS)} steps done." + (" " + all_done_line() if upcoming is None else ""), file=stream)
+        return
+    # Only some steps were graded (--step N): say what is known of the others, never more.
+    unknown = [s.number for s in STEPS if s.number not in known]
+    numbers = ", ".join(str(r.step) for r in results)
+    line = f"{done} of {len(results)} graded step{'s' if len(results) != 1 else ''} done (step {numbers})."
+    if upcoming is None:
+        line += f" The other steps are done as last graded. {all_done_line()}"
+    elif unknown:
+        listed = ", ".join(map(str, unknown))
+        line += f" Only step {numbers} was graded now; step{'s' if len(unknown) != 1 else ''} {listed} {'was' if len(unknown) == 1 else 'were'} not graded since {'its file' if len(unknown) == 1 else 'their files'} last changed: `{grader_command()}` grades all eight."
+    else:
+        line += f" Of all {len(STEPS)}, with the others as last graded: {sum(r.status == DONE for r in known.values())} done."
+    print(line, file=stream)
 
 
 def exercism_results(result: StepResult) -> dict:
@@ -69,7 +90,7 @@ def exercism_results(result: StepResult) -> dict:
     return payload
 
 
-def to_json(results: list[StepResult], solutions: bool = False) -> dict:
+def to_json(results: list[StepResult], solutions: bool = False, others: dict[int, StepResult] | None = None) -> dict:
     done = sum(r.status == DONE for r in results)
     steps = []
     for result in results:
@@ -89,7 +110,8 @@ def to_json(results: list[StepResult], solutions: bool = False) -> dict:
                 "results": exercism_results(result),
             }
         )
-    upcoming = next_step(results)
+    known = {**(others or {}), **{r.step: r for r in results}}
+    upcoming = first_unfinished({n: r.status for n, r in known.items()})
     return {
         "schema": 1,
         "target": "solutions" if solutions else "exercises",
@@ -97,6 +119,7 @@ def to_json(results: list[StepResult], solutions: bool = False) -> dict:
         "done": done,
         "points": sum(s["points"] for s in steps),
         "max_points": sum(s["max_points"] for s in steps),
-        "next": None if upcoming is None else {"step": upcoming.step, "command": f"pytest exercises/step{upcoming.step}"},
+        # The first step not done of all eight (graded now, or as last graded); None only when all are known done.
+        "next": None if upcoming is None else {"step": upcoming.number, "command": check_command(upcoming, solutions)},
         "steps": steps,
     }

@@ -108,13 +108,13 @@ def variant_expectation(path: Path) -> str:
     raise ValueError(f"{path} has no `EXPECT = ...` line")
 
 
-def lay_out_variants(step: Step, variants: list[Path], into: Path) -> list[Path]:
-    """One folder per variant, `<into>/<variant>/exercises/stepN/`, holding the step's tests and the variant as the learner's file."""
+def lay_out_variants(step: Step, variants: list[Path], into: Path, root: Path = KIT_ROOT) -> list[Path]:
+    """One folder per variant, `<into>/<variant>/exercises/stepN/`, holding the step's tests (from the kit at `root`) and the variant as the learner's file."""
     folders = []
     for variant in variants:
         folder = into / variant.stem / "exercises" / step.folder
         folder.mkdir(parents=True)
-        for test_file in step.test_files():
+        for test_file in step.test_files(root):
             shutil.copy(test_file, folder / test_file.name)
         shutil.copy(variant, folder / step.file)
         folders.append(into / variant.stem)

@@ -21,6 +21,10 @@ class State:
         except (OSError, ValueError):
             self.data = {}
 
+    def hints_shown(self, step: int) -> int:
+        shown = self.data.get("hints", {}).get(str(step), 0)
+        return shown if isinstance(shown, int) else 0
+
     def next_hint(self, step: int, available: int) -> int:
         """The number (1-based) of the hint to show now for `step`, and remember it."""
         hints = self.data.setdefault("hints", {})

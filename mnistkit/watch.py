@@ -14,7 +14,8 @@ from pathlib import Path
 from mnistkit import KIT_ROOT
 from mnistkit.grading import DONE, NOT_STARTED, ResultCache, StepResult, grade_step
 from mnistkit.manifest import load_manifest
-from mnistkit.steps import STEPS, step_of_path
+from mnistkit.nextstep import all_done_line, check_command, first_unfinished, here
+from mnistkit.steps import STEPS, Step, step_of_path
 
 
 def snapshot(root: Path) -> dict[Path, float]:
@@ -29,12 +30,15 @@ def snapshot(root: Path) -> dict[Path, float]:
     return times
 
 
-def say(result: StepResult) -> None:
+def say(result: StepResult, upcoming: Step | None) -> None:
     total = result.passed + result.failed
     print(f"step {result.step} ({result.title}): {result.status}" + (f", {result.passed}/{total} tests" if total else ""), flush=True)
     if result.status == DONE:
-        following = [s for s in STEPS if s.number > result.step]
-        print(f"  next: step {following[0].number}, exercises/{following[0].folder}/README.md" if following else "  every step is done!", flush=True)
+        # Next is the first step not done of all eight, which need not be the one after this.
+        if upcoming is None:
+            print(f"  {all_done_line()}", flush=True)
+        else:
+            print(f"  next: step {upcoming.number}, {here(upcoming.readme())}", flush=True)
     elif result.message and result.status != NOT_STARTED:
         for line in result.message.splitlines()[:2]:
             print(f"  {line}", flush=True)
@@ -46,16 +50,25 @@ def watch(interval: float = 1.0, jobs: int = 1) -> int:
     signal.signal(signal.SIGINT, signal.default_int_handler)
     root = KIT_ROOT / "exercises"
     manifest, cache = load_manifest(), ResultCache()
+    statuses: dict[int, str] = {}  # Each step's status as last graded here; a save grades it again.
+
+    def upcoming() -> Step | None:
+        """The first step not done, grading in order the steps not graded yet (cached or untouched ones cost nothing)."""
+        for step in STEPS:
+            if step.number not in statuses:
+                statuses[step.number] = grade_step(step, manifest, cache=cache).status
+            if statuses[step.number] != DONE:
+                return step
+        return None
+
     # Start where the learner is: the first step that is not done.
-    current = None
-    for step in STEPS:
-        result = grade_step(step, manifest, cache=cache)
-        if result.status != DONE:
-            current = step
-            say(result)
-            break
+    first = upcoming()
+    if first is None:
+        print(all_done_line(), flush=True)
+    else:
+        say(grade_step(first, manifest, cache=cache), first)
     seen = snapshot(root)  # Before saying we watch, so that no save after the message is missed.
-    print(f"Watching {root} for saved files (Ctrl-C to stop)…", flush=True)
+    print(f"Watching {here(root)} for saved files (Ctrl-C to stop)…", flush=True)
     try:
         while True:
             time.sleep(interval)
@@ -64,11 +77,15 @@ def watch(interval: float = 1.0, jobs: int = 1) -> int:
             seen = now
             steps = sorted({s.number: s for s in (step_of_path(p) for p in changed) if s is not None}.values(), key=lambda s: s.number)
             for step in steps:
-                print(f"\n{time.strftime('%H:%M:%S')} {', '.join(str(p.relative_to(KIT_ROOT)) for p in changed if step_of_path(p) == step)} saved", flush=True)
+                print(f"\n{time.strftime('%H:%M:%S')} {', '.join(here(p) for p in changed if step_of_path(p) == step)} saved", flush=True)
                 result = grade_step(step, manifest, cache=cache)
-                following = [s for s in STEPS if s.number > step.number]
-                current = following[0] if result.status == DONE and following else step
-                say(result)
+                statuses[step.number] = result.status
+                say(result, upcoming())
     except KeyboardInterrupt:
-        print("\nStopped watching." + (f" Carry on with `pytest exercises/{current.folder}`." if current else ""), file=sys.stdout, flush=True)
+        # Only what is already known: Ctrl-C must stop at once, not grade.
+        current = first_unfinished(statuses)
+        if current is None:
+            print(f"\nStopped watching. {all_done_line()}", flush=True)
+        else:
+            print(f"\nStopped watching. Carry on with step {current.number}: `{check_command(current)}`.", flush=True)
         return 0

@@ -1,5 +1,8 @@
 """The kit's layout keeps its promises: every listed step is complete, solutions mirror the
-exercises, the manifest matches the tests, and nothing is missing or unlisted."""
+exercises, the manifest matches the tests, and nothing is missing or unlisted.
+
+Everything is checked on the kit as shipped (`shipped_kit`, tests/conftest.py), so a learner's
+work in exercises/ never makes these fail."""
 
 from __future__ import annotations
 
@@ -10,8 +13,9 @@ from pathlib import Path
 import pytest
 
 from mnistkit import KIT_ROOT
-from mnistkit.manifest import build_manifest, load_manifest
+from mnistkit.manifest import OUT_OF_DATE, build_manifest, load_manifest
 from mnistkit.steps import STEPS
+from mnistkit.template import is_stub
 
 STEP_IDS = [f"step{s.number}" for s in STEPS]
 
@@ -21,23 +25,24 @@ def functions_of(path: Path) -> dict[str, ast.FunctionDef]:
 
 
 @pytest.mark.parametrize("step", STEPS, ids=STEP_IDS)
-def test_step_has_stub_solution_tests_and_readme(step):
-    assert step.learner_file().exists(), f"missing {step.learner_file()}"
-    assert step.learner_file(solutions=True).exists(), f"missing {step.learner_file(solutions=True)}"
-    assert step.test_files(), f"exercises/{step.folder} has no test_*.py"
-    assert step.readme().exists(), f"exercises/{step.folder} has no README.md"
+def test_step_has_stub_solution_tests_and_readme(step, shipped_kit):
+    root = shipped_kit.root
+    assert shipped_kit.stub(step).exists(), f"missing exercises/{step.folder}/{step.file}"
+    assert step.learner_file(True, root).exists(), f"missing solutions/{step.folder}/{step.file}"
+    assert step.test_files(root), f"exercises/{step.folder} has no test_*.py"
+    assert step.readme(root).exists(), f"exercises/{step.folder} has no README.md"
 
 
 @pytest.mark.parametrize("step", STEPS, ids=STEP_IDS)
-def test_stub_and_solution_define_the_contract_functions(step):
-    for path in (step.learner_file(), step.learner_file(solutions=True)):
+def test_stub_and_solution_define_the_contract_functions(step, shipped_kit):
+    for path in (shipped_kit.stub(step), step.learner_file(True, shipped_kit.root)):
         missing = [name for name in step.functions if name not in functions_of(path)]
         assert not missing, f"{path} lacks {missing}"
 
 
 @pytest.mark.parametrize("step", STEPS, ids=STEP_IDS)
-def test_solution_differs_from_stub_only_in_function_bodies(step):
-    stub, solution = functions_of(step.learner_file()), functions_of(step.learner_file(solutions=True))
+def test_solution_differs_from_stub_only_in_function_bodies(step, shipped_kit):
+    stub, solution = functions_of(shipped_kit.stub(step)), functions_of(step.learner_file(True, shipped_kit.root))
     for name in step.functions:
         a, b = stub[name], solution[name]
         assert ast.dump(a.args) == ast.dump(b.args), f"{name}: signatures differ between exercise and solution"
@@ -46,33 +51,37 @@ def test_solution_differs_from_stub_only_in_function_bodies(step):
 
 
 @pytest.mark.parametrize("step", STEPS, ids=STEP_IDS)
-def test_stub_says_todo_and_raises_not_implemented_naming_the_step(step):
-    text = step.learner_file().read_text()
+def test_stub_says_todo_and_raises_not_implemented_naming_the_step(step, shipped_kit):
+    text = shipped_kit.stub(step).read_text()
     assert f"TODO(step {step.number})" in text
     assert re.search(rf'raise NotImplementedError\("step {step.number}\b', text)
+    assert is_stub(text, step), f"exercises/{step.folder}/{step.file}: each of {step.functions} must only raise NotImplementedError"
+    assert not is_stub(step.learner_file(True, shipped_kit.root).read_text(), step), f"solutions/{step.folder} looks like a stub"
 
 
 @pytest.mark.parametrize("step", STEPS, ids=STEP_IDS)
-def test_solutions_mirror_every_other_exercise_file(step):
-    exercise_files = {p.name for p in step.exercise_dir().iterdir() if p.is_file()}
-    solution_files = {p.name for p in step.solution_dir().iterdir() if p.is_file()}
+def test_solutions_mirror_every_other_exercise_file(step, shipped_kit):
+    root = shipped_kit.root
+    shipped_kit.stub(step)
+    exercise_files = {p.name for p in step.exercise_dir(root).iterdir() if p.is_file()}
+    solution_files = {p.name for p in step.solution_dir(root).iterdir() if p.is_file()}
     assert exercise_files == solution_files
     for name in exercise_files - {step.file}:
-        assert (step.exercise_dir() / name).read_bytes() == (step.solution_dir() / name).read_bytes(), (
+        assert (step.exercise_dir(root) / name).read_bytes() == (step.solution_dir(root) / name).read_bytes(), (
             f"solutions/{step.folder}/{name} differs from exercises/{step.folder}/{name}: copy it over"
         )
 
 
 @pytest.mark.parametrize("step", STEPS, ids=STEP_IDS)
-def test_readme_has_two_or_three_hints(step):
-    hints = step.hints()
+def test_readme_has_two_or_three_hints(step, shipped_kit):
+    hints = step.hints(shipped_kit.root)
     assert 2 <= len(hints) <= 3, f"exercises/{step.folder}/README.md has {len(hints)} hints under '## Hints'"
 
 
-def test_no_unlisted_step_folders():
+def test_no_unlisted_step_folders(shipped_kit):
     listed = {s.folder for s in STEPS}
     for side in ("exercises", "solutions"):
-        found = {p.name for p in (KIT_ROOT / side).iterdir() if p.is_dir() and p.name.startswith("step")}
+        found = {p.name for p in (shipped_kit.root / side).iterdir() if p.is_dir() and p.name.startswith("step")}
         assert found == listed, f"{side}/ has {sorted(found - listed)} not in mnistkit/steps.toml, or lacks {sorted(listed - found)}"
 
 
@@ -80,8 +89,10 @@ def test_points_add_up_to_100():
     assert sum(s.points for s in STEPS) == 100
 
 
-def test_manifest_matches_the_test_files():
-    assert load_manifest() == build_manifest(), "mnistkit/manifest.json is out of date: run `python -m mnistkit.manifest`"
+def test_manifest_matches_the_test_files(shipped_kit):
+    for step in STEPS:
+        shipped_kit.stub(step)
+    assert load_manifest() == build_manifest(shipped_kit.root), OUT_OF_DATE
 
 
 def test_readme_step_table_lists_every_step():

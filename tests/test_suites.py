@@ -2,7 +2,7 @@
 
 For each step, one fresh pytest process runs the step's suite against:
 - the reference solution (`solutions/stepN/`): every test must pass;
-- the untouched stub (`exercises/stepN/`): every test must report "step N not started";
+- the stub as shipped (the kit's, never a learner's edit of it): every test must report "step N not started";
 - every file in `tests/variants/stepN/`: a way a learner might write the step, whose first line
   `EXPECT = ...` says what the suite must make of it: "pass", or a fragment that one of the
   failure messages must contain (the message that names the mistake). A wrong variant may add a
@@ -36,18 +36,20 @@ _judged: dict[int, dict[str, list[dict]]] = {}
 _tensorflow_imported: dict[int, bool | None] = {}
 
 
-def results_for(step_number: int, tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict]]:
+def results_for(step_number: int, tmp_path_factory: pytest.TempPathFactory, shipped_kit) -> dict[str, list[dict]]:
     """The solution, the stub and all variants of one step, run once per session in one process."""
     if step_number not in _runs:
         step = get_step(step_number)
         scratch = tmp_path_factory.mktemp(step.folder)
         named = scratch / "named"
         named.mkdir()
-        sources = [(SOLUTION, step.learner_file(solutions=True)), (STUB, step.learner_file())]
+        sources = [(SOLUTION, step.learner_file(True, shipped_kit.root))]
+        if step_number not in shipped_kit.missing:
+            sources.append((STUB, step.learner_file(root=shipped_kit.root)))
         sources += [(v.stem, v) for v in variant_files(step)]
         for name, source in sources:
             (named / f"{name}.py").write_bytes(source.read_bytes())
-        folders = lay_out_variants(step, sorted(named.glob("*.py")), scratch / "kits")
+        folders = lay_out_variants(step, sorted(named.glob("*.py")), scratch / "kits", shipped_kit.root)
         with ThreadPoolExecutor(2) as pool:  # The two runs side by side: the machine has two cores.
             run, judged = pool.map(lambda judge: run_suite(folders, judge=judge), (False, True))
         for outcome in (run, judged):
@@ -72,23 +74,24 @@ def describe(tests: list[dict]) -> str:
 
 
 @pytest.mark.parametrize("step_number", [s.number for s in STEPS])
-def test_reference_solution_passes_every_test(step_number, tmp_path_factory):
-    tests = results_for(step_number, tmp_path_factory)[SOLUTION]
+def test_reference_solution_passes_every_test(step_number, tmp_path_factory, shipped_kit):
+    tests = results_for(step_number, tmp_path_factory, shipped_kit)[SOLUTION]
     failures = [t for t in tests if t["status"] != "pass"]
     assert tests and not failures, f"solutions/step{step_number} fails:\n{describe(failures)}"
 
 
 @pytest.mark.parametrize("step_number", [s.number for s in STEPS])
-def test_untouched_stub_reports_not_started(step_number, tmp_path_factory):
-    tests = results_for(step_number, tmp_path_factory)[STUB]
+def test_untouched_stub_reports_not_started(step_number, tmp_path_factory, shipped_kit):
+    shipped_kit.stub(get_step(step_number))
+    tests = results_for(step_number, tmp_path_factory, shipped_kit)[STUB]
     others = [t for t in tests if t["status"] != "not-started"]
     assert tests and not others, f"the stub of step {step_number} is not reported as not started:\n{describe(others)}"
     assert all(f"step {step_number} not started" in t["message"] for t in tests)
 
 
 @pytest.mark.parametrize("step_number", [s.number for s in STEPS if not s.tensorflow])
-def test_suites_of_steps_without_tensorflow_never_import_it(step_number, tmp_path_factory):
-    results_for(step_number, tmp_path_factory)
+def test_suites_of_steps_without_tensorflow_never_import_it(step_number, tmp_path_factory, shipped_kit):
+    results_for(step_number, tmp_path_factory, shipped_kit)
     assert _tensorflow_imported[step_number] is False, f"step {step_number}'s suite imported TensorFlow"
 
 
@@ -96,9 +99,9 @@ CASES = [pytest.param(step.number, path, id=f"step{step.number}-{path.stem}") fo
 
 
 @pytest.mark.parametrize(("step_number", "variant"), CASES)
-def test_suite_judges_variant_as_expected(step_number: int, variant: Path, tmp_path_factory) -> None:
+def test_suite_judges_variant_as_expected(step_number: int, variant: Path, tmp_path_factory, shipped_kit) -> None:
     expected = variant_expectation(variant)
-    tests = results_for(step_number, tmp_path_factory)[variant.stem]
+    tests = results_for(step_number, tmp_path_factory, shipped_kit)[variant.stem]
     failures = [t for t in tests if t["status"] != "pass"]
     if expected == "pass":
         assert not failures, f"a correct variant failed:\n{describe(failures)}"
@@ -119,8 +122,8 @@ def outcomes(tests: list[dict]) -> list[tuple[str, str, str]]:
 
 
 @pytest.mark.parametrize("step_number", [s.number for s in STEPS])
-def test_grader_judges_every_variant_as_pytest_does(step_number, tmp_path_factory):
-    local = results_for(step_number, tmp_path_factory)
+def test_grader_judges_every_variant_as_pytest_does(step_number, tmp_path_factory, shipped_kit):
+    local = results_for(step_number, tmp_path_factory, shipped_kit)
     judged = _judged[step_number]
     different = {name: (outcomes(tests), outcomes(judged.get(name, []))) for name, tests in local.items()
                  if outcomes(tests) != outcomes(judged.get(name, []))}
