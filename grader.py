@@ -21,15 +21,15 @@ import json
 import os
 import sys
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 
-from mnistkit.grading import DONE, ResultCache, StepResult, grade_step, start_engine
+from mnistkit.grading import DONE, ResultCache, StepResult, grade_step, hold, start_engine
 from mnistkit.manifest import load_manifest
 from mnistkit.nextstep import all_done_line, grader_command, remembered
 from mnistkit.report import render_table, to_json
 from mnistkit.steps import STEPS, Step, get_step
 
-EXIT_DONE, EXIT_NOT_DONE, EXIT_USAGE = 0, 1, 2
+EXIT_DONE, EXIT_NOT_DONE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -53,7 +53,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--submission", metavar="DIR", default=None,
                         help="grade the exercises/stepN files found in DIR with this kit's tests (for teachers and CI); "
                              "nothing else of DIR is read or run")
-    parser.add_argument("--interval", type=float, default=1.0, help=argparse.SUPPRESS)  # --watch polling period.
+    parser.add_argument("--interval", type=float, default=0.1, help=argparse.SUPPRESS)  # --watch polling period.
     args = parser.parse_args(argv)
     for option in ("step", "hint", "compare"):
         number = getattr(args, option)
@@ -83,22 +83,44 @@ def progress(message: str, quiet: bool) -> None:
             print(message, file=sys.stderr, flush=True)
 
 
-def grade(steps: list[Step], solutions: bool, fresh: bool, jobs: int, quiet: bool, submission=None) -> list[StepResult]:
+class Interrupted(Exception):
+    """Ctrl-C while grading: the steps graded so far."""
+
+    def __init__(self, results: list[StepResult]) -> None:
+        super().__init__("interrupted")
+        self.results = results
+
+
+def grade(steps: list[Step], solutions: bool, fresh: bool, jobs: int, quiet: bool, submission=None,
+          shared: bool = False) -> list[StepResult]:
+    """Grade `steps`, `jobs` at a time. `shared`: use (and leave running) the warm engine that this
+    user's interactive checks share. Ctrl-C stops every running step at once (Interrupted)."""
     manifest = load_manifest()
     cache = ResultCache()
-    engine = start_engine(steps)
+    engine = start_engine(steps, shared=shared)
 
     def one(step: Step) -> StepResult:
         result = grade_step(step, manifest, solutions=solutions, cache=cache, fresh=fresh, engine=engine, submission=submission)
         how = "remembered" if result.cached else (f"{result.seconds:.1f} s" if result.seconds else "untouched stub" if result.status == "not-started" else "not run")
-        progress(f"  step {step.number}: {result.status} ({how})", quiet)
+        progress(f"  step {step.number}: {result.status} ({how})", quiet or hold().stopping)
         return result
 
     progress(f"Grading {len(steps)} step{'s' if len(steps) != 1 else ''}…", quiet)
+    pool = ThreadPoolExecutor(max_workers=jobs)
+    futures = [pool.submit(one, step) for step in steps]
     try:
-        with ThreadPoolExecutor(max_workers=jobs) as pool:
-            return list(pool.map(one, steps))
+        for _ in as_completed(futures):
+            pass
+        return [future.result() for future in futures]
+    except KeyboardInterrupt:
+        finished = [f.result() for f in futures if f.done() and not f.cancelled() and f.exception() is None]
+        hold().stop_all(final=True)  # The running steps end now, not when their suites would have.
+        if engine is not None:
+            engine.close()  # Steps still waiting for the engine to start go on (and stop at once).
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise Interrupted(finished) from None
     finally:
+        pool.shutdown(wait=False)
         if engine is not None:
             engine.close()
 
@@ -148,15 +170,23 @@ def compare(number: int, assume_yes: bool) -> int:
                 return EXIT_NOT_DONE
             if input(f"{ask} Show it anyway? [y/N] ").strip().lower() not in ("y", "yes"):
                 return EXIT_NOT_DONE
+    if not mine.is_file():
+        print(f"exercises/{step.folder}/{step.file} is missing (or not a file): restore the stub with "
+              f"`git checkout -- exercises/{step.folder}/{step.file}`, or read the reference in solutions/{step.folder}/.")
+        return EXIT_NOT_DONE
     # The whole file as one hunk, line by line: no blank line between functions is left out, and a
     # last line without a newline (or Windows line endings) can't run into the next diff line.
-    ours, reference = mine.read_text(encoding="utf-8").splitlines(), theirs.read_text(encoding="utf-8").splitlines()
+    # A file that is not UTF-8 is shown with its odd bytes as escapes rather than refused.
+    ours = mine.read_text(encoding="utf-8", errors="backslashreplace").splitlines()
+    reference = theirs.read_text(encoding="utf-8", errors="backslashreplace").splitlines()
     diff = difflib.unified_diff(
         ours, reference, n=max(len(ours), len(reference)), lineterm="",
         fromfile=f"exercises/{step.folder}/{step.file} (yours)",
         tofile=f"solutions/{step.folder}/{step.file} (reference)",
     )
-    text = "\n".join(diff)
+    from mnistkit.report import printable
+
+    text = "\n".join(printable(line) for line in diff)
     print(text if text else "Your file is identical to the reference solution.")
     return EXIT_DONE
 
@@ -178,7 +208,18 @@ def main(argv: list[str]) -> int:
     steps = [get_step(args.step)] if args.step else list(STEPS)
     # A grade for a machine or a teacher (--json, --submission, --step in CI) never uses remembered results.
     fresh = args.fresh or args.json or (args.step is not None and os.environ.get("CI") == "true")
-    results = grade(steps, args.solutions, fresh, args.jobs, quiet=args.json, submission=args.submission)
+    interactive = not (args.json or args.submission or args.step)
+    try:
+        results = grade(steps, args.solutions, fresh, args.jobs, quiet=args.json, submission=args.submission, shared=interactive)
+    except Interrupted as stopped:
+        graded = sorted(stopped.results, key=lambda r: r.step)
+        if args.json:
+            print(json.dumps({**to_json(graded, args.solutions), "interrupted": True}, indent=1))
+        else:
+            print(f"\nStopped (Ctrl-C): {len(graded)} of {len(steps)} steps were graded.")
+            if graded:
+                render_table(graded, args.solutions, others=remembered(args.solutions))
+        return EXIT_INTERRUPTED
     # With --step N, "next" still means the first unfinished of all eight: the other steps are
     # taken from the remembered results that match their files now, or their untouched stubs.
     others = {} if len(steps) == len(STEPS) or args.submission else remembered(args.solutions)

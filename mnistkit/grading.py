@@ -156,6 +156,8 @@ def run_isolated(command: list[str], cwd: Path, timeout: float, report_pipe: boo
     With `report_pipe`, the command gets a pipe for its report as `{report}` in its arguments:
     a file descriptor only it holds, which no path leads to."""
     started = time.monotonic()
+    if hold().stopping:
+        return Run(None, "stopped before it started (Ctrl-C)", 0.0)
     read_end = write_end = None
     if report_pipe:
         read_end, write_end = os.pipe()
@@ -286,12 +288,13 @@ def is_untouched(step: Step, entry: dict, learner: Path) -> bool:
 
 
 def grade_step(step: Step, manifest: dict, solutions: bool = False, cache: ResultCache | None = None, fresh: bool = False,
-               submission: Path | None = None, engine=None) -> StepResult:
+               submission: Path | None = None, engine=None, warm_always: bool = False) -> StepResult:
     """Grade one step: tamper check, cache, then an isolated run of exactly the manifest's tests.
 
     `submission`: a folder holding a learner's `exercises/stepN/` files, graded with this kit's
     tests (the Classroom workflow and class grading); nothing else of it is read.
-    `engine`: a warm engine (`mnistkit.engine.warm.Engine`) to fork the step's judge from."""
+    `engine`: a warm engine (`mnistkit.engine.warm.Engine`) to fork the step's judge from, for steps
+    with TensorFlow (or every step, `warm_always`, when the engine is surely up: watch mode)."""
     entry = manifest["steps"][str(step.number)]
     if not solutions:
         problems = tampered_files(step, manifest)
@@ -318,7 +321,7 @@ def grade_step(step: Step, manifest: dict, solutions: bool = False, cache: Resul
     test_files = [step.exercise_dir() / file_name for file_name in entry["test_files"]]
     command = pytest_command(test_files, "fd:{report}", solutions, judge=True, submission=submission)
     run = None
-    if engine is not None and step.tensorflow and engine.usable():
+    if engine is not None and (step.tensorflow or warm_always) and engine.usable():
         from mnistkit.engine.warm import EngineGone
 
         try:
@@ -336,6 +339,6 @@ def grade_step(step: Step, manifest: dict, solutions: bool = False, cache: Resul
         code, report = -9, None
         output += f"\nthe step's processes together used more than {TREE_MEMORY_CAP >> 30} GiB of memory and were stopped"
     result = judge(step, entry["tests"], code, report, output, seconds)
-    if cache is not None and submission is None:
+    if cache is not None and submission is None and not hold().stopping:  # A step cut short is no result.
         cache.put(name, key, result)
     return result

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 
 from mnistkit import KIT_ROOT
@@ -13,6 +14,15 @@ EXERCISM_STATUS = {"pass": "pass", "fail": "fail", "not-started": "fail", "error
 OUTPUT_LIMIT = 500
 
 _COLOURS = {"done": "32", "failing": "31", "not-started": "33", "error": "35", "timeout": "35", "tampered": "35"}
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """`text` with control characters shown as escapes (`\\x1b`): a learner's message can't move the
+    cursor, recolour the table or draw a row of its own."""
+    return _CONTROL.sub(lambda found: f"\\x{ord(found.group()):02x}", text)
 
 
 def colour(text: str, status: str, enabled: bool) -> str:
@@ -48,7 +58,7 @@ def render_table(results: list[StepResult], solutions: bool = False, stream=sys.
             remembered = "" if upcoming.number in graded else ", as last graded"
             print(f"Next: step {upcoming.number}, {upcoming.title} ({result.status}{remembered})", file=stream)
             if result.message and result.status != NOT_STARTED:
-                for line in result.message.splitlines()[:2]:
+                for line in printable(result.message).splitlines()[:2]:
                     print(f"  {line}", file=stream)
         print(f"  read {here(KIT_ROOT / folder / upcoming.folder / 'README.md')}, edit {here(KIT_ROOT / folder / upcoming.folder / upcoming.file)}", file=stream)
         print(f"  check it:  {check_command(upcoming, solutions)}", file=stream)

@@ -16,20 +16,21 @@ class State:
         self.path = path
         try:
             self.data = json.loads(path.read_text(encoding="utf-8"))
-            if not isinstance(self.data, dict):
-                self.data = {}
-        except (OSError, ValueError):
+        except (OSError, ValueError, UnicodeDecodeError):
             self.data = {}
+        if not isinstance(self.data, dict):
+            self.data = {}
+        # Anything but {"<step>": <hints shown, 0 or more>} is dropped, entry by entry.
+        hints = self.data.get("hints")
+        self.data["hints"] = {key: value for key, value in hints.items() if type(value) is int and value >= 0} if isinstance(hints, dict) else {}
 
     def hints_shown(self, step: int) -> int:
-        shown = self.data.get("hints", {}).get(str(step), 0)
-        return shown if isinstance(shown, int) else 0
+        return self.data["hints"].get(str(step), 0)
 
     def next_hint(self, step: int, available: int) -> int:
         """The number (1-based) of the hint to show now for `step`, and remember it."""
-        hints = self.data.setdefault("hints", {})
-        shown = hints.get(str(step), 0)
-        now = min(shown + 1 if isinstance(shown, int) else 1, available)
+        hints = self.data["hints"]
+        now = max(1, min(hints.get(str(step), 0) + 1, available))
         hints[str(step)] = now
         self.save()
         return now

@@ -1,20 +1,25 @@
 """`python grader.py --watch`: re-check a step each time one of its files is saved.
 
-It polls modification times once a second instead of relying on file-system events, so it works
-the same on every system, in containers and on network drives. Ctrl-C stops it.
+It polls modification times ten times a second instead of relying on file-system events, so it
+works the same on every system, in containers and on network drives. Each check is forked from the
+warm engine this user's checks of the kit share (where fork is safe), so a verdict comes in about
+a second; it says "checking step N…" at once, and a step saved again mid-check drops the old check
+for the new one. Ctrl-C stops it.
 """
 
 from __future__ import annotations
 
 import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
 from mnistkit import KIT_ROOT
-from mnistkit.grading import DONE, NOT_STARTED, ResultCache, StepResult, grade_step
+from mnistkit.grading import DONE, NOT_STARTED, ResultCache, StepResult, grade_step, hold, start_engine
 from mnistkit.manifest import load_manifest
 from mnistkit.nextstep import all_done_line, check_command, first_unfinished, here
+from mnistkit.report import printable
 from mnistkit.steps import STEPS, Step, step_of_path
 
 
@@ -40,23 +45,45 @@ def say(result: StepResult, upcoming: Step | None) -> None:
         else:
             print(f"  next: step {upcoming.number}, {here(upcoming.readme())}", flush=True)
     elif result.message and result.status != NOT_STARTED:
-        for line in result.message.splitlines()[:2]:
+        for line in printable(result.message).splitlines()[:2]:
             print(f"  {line}", flush=True)
 
 
-def watch(interval: float = 1.0, jobs: int = 1) -> int:
+class Check:
+    """One step being checked in the background; `cancel()` stops it (its result is then ignored)."""
+
+    def __init__(self, step: Step, run) -> None:
+        self.step, self.result, self.cancelled = step, None, False
+        self.thread = threading.Thread(target=lambda: setattr(self, "result", run(step)), daemon=True)
+        self.thread.start()
+
+    def done(self) -> bool:
+        return not self.thread.is_alive()
+
+    def cancel(self) -> None:
+        self.cancelled = True
+        hold().stop_all()  # Kills the running judge: a new save makes this check moot.
+        self.thread.join(timeout=10)
+
+
+def watch(interval: float = 0.1, jobs: int = 1) -> int:
     # Ctrl-C stops the watch even where the grader was started with SIGINT ignored (a shell's
     # background job, some CI runners), which Python would otherwise inherit.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     root = KIT_ROOT / "exercises"
     manifest, cache = load_manifest(), ResultCache()
+    # The warm engine this user's checks of this kit share: every check is a fork, not a cold start.
+    engine = start_engine(list(STEPS), shared=True)
     statuses: dict[int, str] = {}  # Each step's status as last graded here; a save grades it again.
+
+    def grade(step: Step) -> StepResult:
+        return grade_step(step, manifest, cache=cache, engine=engine, warm_always=True)
 
     def upcoming() -> Step | None:
         """The first step not done, grading in order the steps not graded yet (cached or untouched ones cost nothing)."""
         for step in STEPS:
             if step.number not in statuses:
-                statuses[step.number] = grade_step(step, manifest, cache=cache).status
+                statuses[step.number] = grade(step).status
             if statuses[step.number] != DONE:
                 return step
         return None
@@ -66,26 +93,41 @@ def watch(interval: float = 1.0, jobs: int = 1) -> int:
     if first is None:
         print(all_done_line(), flush=True)
     else:
-        say(grade_step(first, manifest, cache=cache), first)
+        say(grade(first), first)
     seen = snapshot(root)  # Before saying we watch, so that no save after the message is missed.
     print(f"Watching {here(root)} for saved files (Ctrl-C to stop)…", flush=True)
+    running: Check | None = None
     try:
         while True:
             time.sleep(interval)
+            if running is not None and running.done():
+                if not running.cancelled and running.result is not None:
+                    statuses[running.step.number] = running.result.status
+                    say(running.result, upcoming())
+                running = None
             now = snapshot(root)
             changed = [p for p, t in now.items() if seen.get(p) != t]
             seen = now
             steps = sorted({s.number: s for s in (step_of_path(p) for p in changed) if s is not None}.values(), key=lambda s: s.number)
-            for step in steps:
-                print(f"\n{time.strftime('%H:%M:%S')} {', '.join(here(p) for p in changed if step_of_path(p) == step)} saved", flush=True)
-                result = grade_step(step, manifest, cache=cache)
-                statuses[step.number] = result.status
-                say(result, upcoming())
+            if not steps:
+                continue
+            step = steps[-1]  # Several steps saved at once: the last one is where the learner is.
+            if running is not None:
+                print(f"  (step {running.step.number} changed again: that check is dropped)", flush=True)
+                running.cancel()
+            print(f"\n{time.strftime('%H:%M:%S')} {', '.join(here(p) for p in changed if step_of_path(p) == step)} saved: "
+                  f"checking step {step.number}…", flush=True)
+            running = Check(step, grade)
     except KeyboardInterrupt:
         # Only what is already known: Ctrl-C must stop at once, not grade.
+        if running is not None:
+            running.cancel()
         current = first_unfinished(statuses)
         if current is None:
             print(f"\nStopped watching. {all_done_line()}", flush=True)
         else:
             print(f"\nStopped watching. Carry on with step {current.number}: `{check_command(current)}`.", flush=True)
         return 0
+    finally:
+        if engine is not None:
+            engine.close()

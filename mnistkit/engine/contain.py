@@ -100,6 +100,7 @@ class Hold:
         self.lock = threading.Lock()
         self.running: dict[int, bool] = {}  # judge pid -> whether it went over the memory cap
         self.others: set[int] = set()  # Children the grader started for itself (not steps).
+        self.stopping = False  # Set by Ctrl-C: no step may start any more.
         self._stop = threading.Event()
         if self.linux:
             threading.Thread(target=self._watch, daemon=True, name="mnistkit-hold").start()
@@ -142,6 +143,16 @@ class Hold:
             for stray in strays:
                 _kill(descendants(stray, parents) + [stray])
                 _reap(stray)
+
+    def stop_all(self, final: bool = False) -> None:
+        """Kill every running step's tree (a check that a newer save made moot); `final` (Ctrl-C):
+        and start no step any more."""
+        with self.lock:
+            self.stopping = self.stopping or final
+            pids = list(self.running)
+        for pid in pids:
+            _kill([pid])
+            self.end_tree(pid)
 
     def _watch(self) -> None:
         while not self._stop.wait(SWEEP_SECONDS):

@@ -182,6 +182,8 @@ class Engine:
         from mnistkit.grading import REPORT_CAP, Run, _drain, hold
 
         started_at = time.monotonic()
+        if hold().stopping:
+            raise EngineGone("stopping")
         out_r, out_w = os.pipe()
         report_r, report_w = os.pipe()
         try:
@@ -213,7 +215,10 @@ class Engine:
         return Run(code, "".join(output), time.monotonic() - started_at, "".join(report), over)
 
     def close(self) -> None:
-        """Leave the engine: the grader's own ends with it; a shared one stays for the next check."""
+        """Leave the engine: the grader's own ends with it; a shared one stays for the next check.
+        Whoever still waits for it to start goes on without it."""
+        self.dead = True
+        self.ready.set()
         if self.channel is not None:
             try:
                 self.channel.close()
