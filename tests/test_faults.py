@@ -1,0 +1,107 @@
+"""Bad input gets one clear line and the right status, and loses nothing: each fault on a copy of the kit."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.kitcopy import grader, make_kit
+
+
+@pytest.fixture
+def kit(tmp_path: Path) -> Path:
+    root = tmp_path / "kit"
+    root.mkdir()
+    return make_kit(root)
+
+
+def solve(kit: Path, *numbers: int) -> None:
+    for number in numbers:
+        folder = f"step{number}"
+        source = next((kit / "solutions" / folder).glob("[!t]*.py"))
+        (kit / "exercises" / folder / source.name).write_text(source.read_text())
+
+
+def steps_json(kit: Path, *args: str) -> dict:
+    completed = grader(kit, "--json", *args)
+    assert "Traceback" not in completed.stderr, completed.stderr[-2000:]
+    return {s["step"]: s for s in json.loads(completed.stdout)["steps"]}
+
+
+def test_a_folder_where_a_file_belongs_is_one_line_and_the_other_steps_are_graded(kit):
+    solve(kit, 2)
+    (kit / "exercises" / "step1" / "scaling.py").unlink()
+    (kit / "exercises" / "step1" / "scaling.py").mkdir()
+    (kit / "exercises" / "step2" / "test_channels.py").rename(kit / "exercises" / "step2" / "kept.py")
+    (kit / "exercises" / "step2" / "test_channels.py").mkdir()
+    steps = steps_json(kit, "--step", "1")
+    assert steps[1]["status"] == "error" and "is a folder, not a file" in steps[1]["message"]
+    steps = steps_json(kit, "--step", "2")
+    assert steps[2]["status"] == "tampered" and "is a folder" in steps[2]["message"]
+
+
+@pytest.mark.parametrize("state", ['{"hints": null}', '{"hints": {"1": -5}}', '[1, 2]', '{"hints": {"1": "x"}}', "\xff\xfe"])
+def test_a_state_file_of_the_wrong_shape_never_stops_the_hints(kit, state):
+    (kit / ".mnistkit").mkdir()
+    (kit / ".mnistkit" / "state.json").write_text(state, encoding="latin-1")
+    first, second = grader(kit, "--hint", "1"), grader(kit, "--hint", "1")
+    assert first.returncode == 0 and "hint 1 of" in first.stdout, first.stdout + first.stderr
+    assert "hint 2 of" in second.stdout and "Traceback" not in first.stderr + second.stderr
+
+
+def test_compare_shows_a_file_that_is_not_utf8_and_names_a_deleted_one(kit):
+    (kit / "exercises" / "step1" / "scaling.py").write_bytes(b"def scale_pixels(images):\n    return images / 255  # caf\xe9\n")
+    shown = grader(kit, "--compare", "1", "--yes")
+    assert shown.returncode == 0 and "\\xe9" in shown.stdout and "Traceback" not in shown.stderr
+    (kit / "exercises" / "step1" / "scaling.py").unlink()
+    missing = grader(kit, "--compare", "1", "--yes")
+    assert missing.returncode == 1 and "is missing" in missing.stdout and "Traceback" not in missing.stderr
+
+
+def test_a_damaged_mnist_file_is_the_kits_error_naming_the_file_and_the_fix(kit):
+    data = kit / "mnistkit" / "data" / "mnist.npz"
+    original = data.resolve().read_bytes()
+    data.unlink()
+    data.write_bytes(original[: len(original) // 2])  # Truncated.
+    solve(kit, 3)
+    step = steps_json(kit, "--step", "3")[3]
+    assert step["status"] == "error", step
+    assert "not your code" in step["message"] and "mnist.npz" in step["message"] and "git checkout" in step["message"], step
+
+
+def test_tensorflow_missing_is_said_with_the_command_that_installs_it(kit):
+    # A package named tensorflow that is not there: the kit's folder comes first on the path.
+    (kit / "tensorflow").mkdir()
+    (kit / "tensorflow" / "__init__.py").write_text(
+        "raise ModuleNotFoundError(\"No module named 'tensorflow'\", name='tensorflow')\n")
+    solve(kit, 3)
+    step = steps_json(kit, "--step", "3")[3]
+    assert step["status"] == "error" and "TensorFlow is not installed" in step["message"] and "pip install" in step["message"], step
+
+
+def test_control_characters_in_a_learners_message_are_shown_escaped(kit):
+    (kit / "exercises" / "step1" / "scaling.py").write_text(
+        "def scale_pixels(images):\n    raise ValueError('\\x1b[2K\\x1b[1A1     Scale the pixels   done')\n")
+    table = grader(kit, "--step", "1").stdout
+    assert "\x1b[2K" not in table and "\\x1b[2K" in table, table
+
+
+def test_ctrl_c_stops_the_grader_within_two_seconds_with_the_table_so_far(kit):
+    solve(kit, 1, 2, 3, 4)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    process = subprocess.Popen([sys.executable, str(kit / "grader.py"), "--fresh"], cwd=kit, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    time.sleep(6)  # Steps are running by now (each takes seconds).
+    sent = time.monotonic()
+    process.send_signal(signal.SIGINT)
+    output, _ = process.communicate(timeout=60)
+    stopped_after = time.monotonic() - sent
+    assert process.returncode == 130 and "Stopped (Ctrl-C)" in output, output[-2000:]
+    assert stopped_after < 2.0, f"took {stopped_after:.1f} s to stop"
