@@ -247,7 +247,7 @@ confinements = pytest.mark.parametrize("env", [
 @confinements
 def test_a_forged_report_and_an_early_exit_are_not_a_pass(tmp_path, env):
     _, result = attempt(tmp_path, 1, "scaling.py", FORGE_REPORT, env)
-    assert result["status"] == "failing" and "ended" in result["message"], result
+    assert result["status"] == "error" and "ended" in result["message"], result
 
 
 def test_replacing_the_test_functions_changes_nothing_the_judge_runs(tmp_path):

@@ -51,8 +51,10 @@ class StepFunction:
         try:
             reply = self.runner.call(self.file, self.name, request, self.seed, self._fresh)
             result, error, output = calls.decode_reply(reply, args, kwargs)
-        except ChannelBroken as broken:
-            raise Mistake(f"{self.name}() never answered: {broken}") from None
+        except ChannelBroken as broken:  # A crash of the learner's code, not a wrong answer.
+            from mnistkit.learner import LearnerCodeError
+
+            raise LearnerCodeError(f"{self.name}() never answered: {broken}") from None
         except MalformedValue as malformed:
             raise Mistake(f"{self.name}() sent back {malformed}: return plain values (arrays, models, figures)") from None
         if output:
