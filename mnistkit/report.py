@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+from mnistkit.classroom.catalogue import step_code, test_code
 from mnistkit.grading import DONE, NOT_STARTED, StepResult
 from mnistkit.steps import STEPS, get_step
 
@@ -59,6 +60,7 @@ def exercism_results(result: StepResult) -> dict:
             "message": t["message"] or None,
             "output": (t.get("output") or "")[:OUTPUT_LIMIT] or None,
             "task_id": result.step,
+            "code": test_code(result.step, t),  # The mistake's stable code (mnistkit.classroom.catalogue); None for a pass.
         }
         for t in result.tests
     ]
@@ -82,6 +84,7 @@ def to_json(results: list[StepResult], solutions: bool = False) -> dict:
                 "passed": result.passed,
                 "failed": result.failed,
                 "message": result.message[:300],
+                "code": step_code(result.step, result.status, result.message, result.tests),
                 "points": step.points if result.status == DONE else 0,
                 "max_points": step.points,
                 "seconds": result.seconds,
