@@ -158,12 +158,15 @@ def run_isolated(command: list[str], cwd: Path, timeout: float, report_pipe: boo
     if report_pipe:
         read_end, write_end = os.pipe()
         command = [part.replace("{report}", str(write_end)) for part in command]
-    process = subprocess.Popen(
-        command, cwd=cwd, env=isolated_env(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, text=True, errors="replace", preexec_fn=_limit_resources,
-        pass_fds=(write_end,) if report_pipe else (),
-    )
-    hold().started(process.pid)
+    # Started and registered under the hold's lock: a sweep after another step (another thread)
+    # kills and reaps every child it does not know, and a reaped child reads as exit code 0.
+    with hold().lock:
+        process = subprocess.Popen(
+            command, cwd=cwd, env=isolated_env(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, text=True, errors="replace", preexec_fn=_limit_resources,
+            pass_fds=(write_end,) if report_pipe else (),
+        )
+        hold().running[process.pid] = False  # What Hold.started does, inside the same lock.
     output: list[str] = []
     readers = [threading.Thread(target=_drain, args=(process.stdout, output), daemon=True)]
     report: list[str] = []
