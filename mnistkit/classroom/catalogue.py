@@ -71,8 +71,8 @@ def step_code(step: int, status: str, message: str, tests: list[dict]) -> str | 
     if message.startswith("the kit can't run"):
         return f"step{step}.kit-error"
     if status == "error":
-        # Before the run (grade_step): the file itself is missing or no file; after: no full report.
-        if " is missing" in message or " is a folder" in message:
+        # Before the run (grade_step, class grading): no usable file; after it: no full report.
+        if any(words in message for words in (" is missing", " is a folder", " is unreadable")):
             return f"step{step}.missing-file"
         if message.startswith(("the suite crashed", "every test passed but")) or _NEVER_REPORTED.match(message):
             return f"step{step}.crash"
