@@ -5,6 +5,7 @@
 The class is tests/classfixture.py's 14 submissions (2 with every step solved, 9 with steps 1-2
 and sometimes 3 worked, 3 broken), graded from scratch into a fresh folder for each --jobs value,
 one after the other; then once more into the first folder, where nothing changed (the rerun).
+Don't edit the kit while it runs: a change to mnistkit/ changes every submission's key.
 Wall-clock seconds of the whole command, divided by the number of submissions.
 """
 
@@ -22,6 +23,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 from classfixture import make_class  # noqa: E402
+from mnistkit.classroom.gradebook import read_results  # noqa: E402
 
 
 def run(paths: list[Path], out: Path, jobs: int) -> float:
@@ -44,7 +46,9 @@ def main() -> None:
             out = Path(scratch) / f"out-jobs{jobs}"
             seconds = run(paths, out, jobs)
             first = first or out
-            print(f"--jobs {jobs}: {seconds:.1f} s for {len(paths)} submissions, {seconds / len(paths):.2f} s per submission")
+            totals = sorted(row["points"] for row in read_results(out / "results.jsonl").values())
+            print(f"--jobs {jobs}: {seconds:.1f} s for {len(paths)} submissions, {seconds / len(paths):.2f} s per submission"
+                  f" (totals {totals})")  # The same totals for every --jobs, or something went wrong.
         seconds = run(paths, first, 1)
         print(f"rerun, nothing changed: {seconds:.1f} s for {len(paths)} submissions")
 

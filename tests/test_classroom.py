@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from html import escape as html_escape
 from pathlib import Path
 
 import pytest
@@ -90,7 +91,8 @@ def test_every_mistake_is_counted_under_its_code_with_the_message_the_student_sa
         assert ", ".join(names) in row.group(0)
         if variant is not None:
             expected = variant_expectation(VARIANTS / f"step{step}" / f"{variant}.py")
-            assert expected.lower() in row.group(0).lower(), f"{code}: the report does not show the message saying {expected!r}"
+            shown = html_escape(expected).lower()
+            assert shown in row.group(0).lower(), f"{code}: the report does not show the message saying {expected!r}"
     first = re.search(r"<div class=top><b>(\d+) of", html)
     assert first and int(first.group(1)) == max(len(e[2]) for e in EXPECTED_CODES.values()), "the biggest problem is not first"
 

@@ -59,6 +59,9 @@ def main(argv: list[str]) -> int:
         rows, warnings = gradebook.merge(args.shards)
         for warning in warnings:
             print(f"warning: {warning}", file=sys.stderr)
+        if not rows and warnings:
+            print("python grader.py merge: error: none of the shard folders holds results; nothing written", file=sys.stderr)
+            return EXIT_USAGE
         gradebook.write_results(args.out / gradebook.RESULTS, rows)
     else:
         rows = grade_class(args.submissions, args.out, args.jobs, args.shard, args.quiet)
