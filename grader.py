@@ -9,6 +9,8 @@
     python grader.py --full          run your functions end to end, as the tutorial does
     python grader.py --solutions     grade the reference solutions instead of your files
     python grader.py --fresh         run every suite again, ignoring remembered results
+    python grader.py class SUBMISSIONS... --out DIR   grade a whole class (teachers; see the README)
+    python grader.py merge SHARD_DIRS... --out DIR    merge the shards of a class graded in parts
 
 Exit code: 0 when every graded step is done, 1 when not, 2 for a usage error.
 The grader never imports TensorFlow; each step's suite runs in its own, capped process.
@@ -192,6 +194,10 @@ def compare(number: int, assume_yes: bool) -> int:
 
 
 def main(argv: list[str]) -> int:
+    if argv[:1] in (["class"], ["merge"]):  # The teacher's commands: mnistkit/classroom/cli.py.
+        from mnistkit.classroom.cli import main as classroom_main
+
+        return classroom_main(argv)
     args = parse_args(argv)
     if args.hint is not None:
         return show_hint(args.hint)

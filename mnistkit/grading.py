@@ -162,12 +162,11 @@ def run_isolated(command: list[str], cwd: Path, timeout: float, report_pipe: boo
     if report_pipe:
         read_end, write_end = os.pipe()
         command = [part.replace("{report}", str(write_end)) for part in command]
-    process = subprocess.Popen(
+    process = hold().spawn(lambda: subprocess.Popen(
         command, cwd=cwd, env=isolated_env(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT, text=True, errors="replace", preexec_fn=_limit_resources,
         pass_fds=(write_end,) if report_pipe else (),
-    )
-    hold().started(process.pid)
+    ))
     output: list[str] = []
     readers = [threading.Thread(target=_drain, args=(process.stdout, output), daemon=True)]
     report: list[str] = []
@@ -268,12 +267,10 @@ def start_engine(steps: list[Step], shared: bool = False):
     if not fork_is_safe() or os.environ.get("MNISTKIT_COLD") == "1" or not any(step.tensorflow for step in steps):
         return None
     if shared and may_share():
-        return Engine(isolated_env(), KIT_ROOT, name=shared_name())
+        return Engine(isolated_env(), KIT_ROOT, name=shared_name(), spawn=hold().spawn_own)
     if sum(step.tensorflow for step in steps) < 2:
         return None
-    engine = Engine(isolated_env(), KIT_ROOT)
-    hold().others.add(engine.pid)
-    return engine
+    return Engine(isolated_env(), KIT_ROOT, spawn=hold().spawn_own)
 
 
 def is_untouched(step: Step, entry: dict, learner: Path) -> bool:

@@ -6,6 +6,7 @@ import re
 import sys
 
 from mnistkit import KIT_ROOT
+from mnistkit.classroom.catalogue import step_code, test_code
 from mnistkit.grading import DONE, NOT_STARTED, StepResult
 from mnistkit.nextstep import all_done_line, check_command, first_unfinished, grader_command, here
 from mnistkit.steps import STEPS, get_step
@@ -90,6 +91,7 @@ def exercism_results(result: StepResult) -> dict:
             "message": t["message"] or None,
             "output": (t.get("output") or "")[:OUTPUT_LIMIT] or None,
             "task_id": result.step,
+            "code": test_code(result.step, t),  # The mistake's stable code (mnistkit.classroom.catalogue); None for a pass.
         }
         for t in result.tests
     ]
@@ -113,6 +115,7 @@ def to_json(results: list[StepResult], solutions: bool = False, others: dict[int
                 "passed": result.passed,
                 "failed": result.failed,
                 "message": result.message[:300],
+                "code": step_code(result.step, result.status, result.message, result.tests),
                 "points": step.points if result.status == DONE else 0,
                 "max_points": step.points,
                 "seconds": result.seconds,

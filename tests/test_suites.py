@@ -129,3 +129,33 @@ def test_grader_judges_every_variant_as_pytest_does(step_number, tmp_path_factor
                  if outcomes(tests) != outcomes(judged.get(name, []))}
     assert not different, "judged in a sandbox, these came out otherwise:\n" + "\n".join(
         f"  {name}:\n    pytest: {mine}\n    judge:  {theirs}" for name, (mine, theirs) in list(different.items())[:5])
+
+
+@pytest.mark.parametrize("step_number", [s.number for s in STEPS])
+def test_every_failing_variant_names_a_catalogued_mistake_code(step_number, tmp_path_factory):
+    """Stable mistake codes (mnistkit.classroom.catalogue): every failure a variant causes, and the
+    step's headline as the grader judges it, carries a code the catalogue lists."""
+    from mnistkit.classroom.catalogue import by_code, step_code, test_code
+    from mnistkit.grading import judge
+    from mnistkit.manifest import load_manifest
+
+    known, step = by_code(), get_step(step_number)
+    expected = load_manifest()["steps"][str(step_number)]["tests"]
+    unknown = []
+    for name, tests in _judged_for(step_number, tmp_path_factory).items():
+        if name == SOLUTION:
+            continue
+        exit_code = 0 if all(t["status"] == "pass" for t in tests) else 1  # As pytest's.
+        result = judge(step, expected, exit_code, {"tests": tests}, "", 0.0)
+        if result.status == "done":
+            continue
+        headline = step_code(step_number, result.status, result.message, result.tests)
+        codes = [test_code(step_number, t) for t in tests if t["status"] not in ("pass", "skip")]
+        unknown += [f"{name}: {code}" for code in [headline, *codes] if code not in known]
+        assert headline is not None and codes, f"{name} fails with no code: {result.message}"
+    assert not unknown, "codes missing from the catalogue:\n" + "\n".join(unknown)
+
+
+def _judged_for(step_number, tmp_path_factory) -> dict[str, list[dict]]:
+    results_for(step_number, tmp_path_factory)
+    return _judged[step_number]

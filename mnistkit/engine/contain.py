@@ -105,7 +105,25 @@ class Hold:
         if self.linux:
             threading.Thread(target=self._watch, daemon=True, name="mnistkit-hold").start()
 
+    def spawn(self, start):
+        """`start()` (which starts a step's process and returns its Popen), recorded as a running step.
+
+        Under the lock, so that a sweep in another thread can't take the new child for a stray
+        (and reap it: a reaped child reads as exit code 0)."""
+        with self.lock:
+            process = start()
+            self.running[process.pid] = False
+            return process
+
+    def spawn_own(self, start):
+        """`start()` for a process of the grader's own (the warm engine): never swept as a stray."""
+        with self.lock:
+            process = start()
+            self.others.add(process.pid)
+            return process
+
     def started(self, pid: int) -> None:
+        """A step's process the grader did not start itself (forked by the warm engine)."""
         with self.lock:
             self.running[pid] = False
 

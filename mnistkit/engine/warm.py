@@ -29,9 +29,11 @@ def fork_is_safe() -> bool:
 
 class Engine:
     """A warm engine to run checks on: the grader's own (`name=None`, ends with it) or the shared one
-    for this user and kit (`name`), joined if it runs, else started in the background (`spawn`)."""
+    for this user and kit (`name`), joined if it runs, else started in the background. `spawn`:
+    False to only join; or a function that starts the process (`Hold.spawn_own`, so that the
+    grader's hold knows it as its own)."""
 
-    def __init__(self, env: dict[str, str], cwd: Path, name: str | None = None, spawn: bool = True) -> None:
+    def __init__(self, env: dict[str, str], cwd: Path, name: str | None = None, spawn=True) -> None:
         self.lock = threading.Lock()
         self.ready = threading.Event()
         self.dead = False
@@ -42,14 +44,15 @@ class Engine:
         self.process = None
         self.channel = None
         self.name = name
+        start = spawn if callable(spawn) else (lambda begin: begin())
         if name is None:
             ours, theirs = socket.socketpair()
             self.channel = ours
-            self.process = subprocess.Popen(
+            self.process = start(lambda: subprocess.Popen(
                 [sys.executable, "-m", "mnistkit.engine.zygote", "--channel", str(theirs.fileno())],
                 pass_fds=(theirs.fileno(),), cwd=cwd, env=env, stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            )
+            ))
             theirs.close()
             self._start_listening()
             return
@@ -61,9 +64,10 @@ class Engine:
             self.ready.set()
             return
         # A shared engine outlives this process (its own session), until it has been idle a while.
-        subprocess.Popen([sys.executable, "-m", "mnistkit.engine.zygote", "--listen", name.lstrip("\0")],
-                         cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                         stderr=subprocess.DEVNULL, start_new_session=True)
+        start(lambda: subprocess.Popen(
+            [sys.executable, "-m", "mnistkit.engine.zygote", "--listen", name.lstrip("\0")],
+            cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL, start_new_session=True))
         threading.Thread(target=self._await_shared, daemon=True, name="mnistkit-engine-start").start()
 
     def _connect(self) -> bool:
