@@ -83,12 +83,17 @@ class SuiteRun:
         return groups
 
 
-def run_suite(targets: list[Path], solutions: bool = False, timeout: float = 600, judge: bool = False) -> SuiteRun:
-    """One pytest process over `targets`; `judge` runs the learner's functions in a sandbox, as the grader does."""
+def run_suite(targets: list[Path], solutions: bool = False, timeout: float = 600, judge: bool = False,
+              warm: bool = False) -> SuiteRun:
+    """One pytest process over `targets`; `judge` runs the learner's functions in a sandbox, as the
+    grader does; `warm` forks that pytest from a warm engine (`python -m mnistkit.selfcheck`)."""
     with tempfile.TemporaryDirectory() as scratch:
         report = Path(scratch) / "report.json"
+        command = pytest_command(targets, report, solutions, judge=judge)
+        if warm:
+            command = [sys.executable, "-m", "mnistkit.selfcheck", "--warm", *command[3:]]
         completed = subprocess.run(
-            pytest_command(targets, report, solutions, judge=judge),
+            command,
             cwd=Path(targets[0]).parent,
             env=isolated_env(),
             capture_output=True,
@@ -119,3 +124,27 @@ def lay_out_variants(step: Step, variants: list[Path], into: Path, root: Path = 
         shutil.copy(variant, folder / step.file)
         folders.append(into / variant.stem)
     return folders
+
+
+def warm_run(argv: list[str]) -> int:
+    """`pytest ARGV` forked from a warm engine of its own, as the grader runs a step on one."""
+    from mnistkit.engine.warm import Engine, fork_is_safe
+    from mnistkit.grading import MEMORY_CAP, hold
+
+    if not fork_is_safe():
+        return subprocess.run([sys.executable, "-m", "pytest", *argv], env=isolated_env()).returncode
+    engine = Engine(isolated_env(), Path.cwd(), spawn=hold().spawn_own)
+    try:
+        if not engine.usable():
+            raise SystemExit("the warm engine did not start")
+        run = engine.run(argv, Path.cwd(), isolated_env(), 3600, MEMORY_CAP)
+    finally:
+        engine.close()
+    sys.stdout.write(run.output)
+    return 3 if run.code is None else run.code
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--warm"]:
+        raise SystemExit(warm_run(sys.argv[2:]))
+    raise SystemExit("usage: python -m mnistkit.selfcheck --warm PYTEST-ARGS...")

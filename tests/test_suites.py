@@ -8,9 +8,11 @@ For each step, one fresh pytest process runs the step's suite against:
   failure messages must contain (the message that names the mistake). A wrong variant may add a
   line `FAILURES = n`: exactly n tests fail, the others pass or skip ("one failure per mistake").
 
-Each step's files run twice, side by side: as `pytest exercises/stepN` runs them (the learner's
-code in the test process) and as the grader judges them (in a sandbox process); both must give
-every test the same outcome and message.
+Each step's files run twice, side by side: as `pytest exercises/stepN` runs them (cold, the
+learner's code in the test process) and as the grader judges them on its warm engine (forked
+from a process with TensorFlow imported, the learner's code in a sandbox process); both must give
+every test the same outcome and message. The cold judge is tried on chosen cases elsewhere
+(test_grader, test_honesty, test_faults).
 """
 
 from __future__ import annotations
@@ -51,7 +53,7 @@ def results_for(step_number: int, tmp_path_factory: pytest.TempPathFactory, ship
             (named / f"{name}.py").write_bytes(source.read_bytes())
         folders = lay_out_variants(step, sorted(named.glob("*.py")), scratch / "kits", shipped_kit.root)
         with ThreadPoolExecutor(2) as pool:  # The two runs side by side: the machine has two cores.
-            run, judged = pool.map(lambda judge: run_suite(folders, judge=judge), (False, True))
+            run, judged = pool.map(lambda judge: run_suite(folders, judge=judge, warm=judge), (False, True))
         for outcome in (run, judged):
             missing = [name for name, _ in sources if name not in outcome.by_folder()]
             assert not missing, f"no results for {missing}; pytest said:\n{outcome.stdout[-3000:]}"
