@@ -27,7 +27,7 @@ class Panel:
     def _repr_html_(self) -> str:
         background, border = _STYLES.get(self.kind, _STYLES["info"])
         parts = [
-            f'<div class="mnistkit-result mnistkit-{html.escape(self.kind)}" style="background:{background};'
+            f'<div class="mnistkit-result" data-status="{html.escape(self.status)}" style="background:{background};'
             f'border-left:6px solid {border};padding:8px 12px;margin:4px 0;font-family:sans-serif">',
             f'<b style="color:{border}">{html.escape(self.title)}</b>',
         ]

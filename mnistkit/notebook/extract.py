@@ -13,8 +13,11 @@ line numbers, so a message's "line K" is line K of that cell.
 from __future__ import annotations
 
 import ast
+import contextlib
 import json
 import re
+import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -108,11 +111,22 @@ def build_module(step: Step, chosen: dict[str, tuple[str, str]]) -> Module:
     return Module("\n".join(out).rstrip() + "\n", origin)
 
 
+class NotebookError(Exception):
+    """The file is not a notebook the grader can read (one line, for the teacher)."""
+
+
 def notebook_cells(path: Path) -> list[str]:
     """The code cells' sources of a .ipynb file, in order (read as JSON: grading needs no Jupyter)."""
-    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as problem:
+        raise NotebookError(f"can't be read as a notebook ({type(problem).__name__}: {problem})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
+        raise NotebookError("is not a Jupyter notebook (no list of cells)")
     cells = []
-    for cell in data.get("cells", []):
+    for cell in data["cells"]:
+        if not isinstance(cell, dict):
+            continue
         if cell.get("cell_type") == "code":
             source = cell.get("source", "")
             cells.append("".join(source) if isinstance(source, list) else str(source))
@@ -150,5 +164,17 @@ def write_submission(notebook: Path, folder: Path) -> dict[int, str]:
         target = step.exercise_dir(folder) / step.file
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(module.source, encoding="utf-8")
-        read[step.number] = ", ".join(sorted({label for label, _ in chosen.values()}, key=lambda l: int(l.split()[-1]))) or "no cell"
+        labels = sorted({label for label, _ in chosen.values()}, key=lambda label: int(label.split()[-1]))
+        read[step.number] = "from " + ", ".join(labels) if labels else "defined in no cell"
     return read
+
+
+@contextlib.contextmanager
+def notebook_submission(notebook: Path):
+    """`(folder, cells read per step)`: the notebook laid out as a submission, removed afterwards."""
+    folder = Path(tempfile.mkdtemp(prefix="mnistkit-notebook-"))
+    try:
+        read = write_submission(Path(notebook), folder)
+        yield folder, read
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
