@@ -75,3 +75,26 @@ def test_grader_says_in_one_line_when_the_notebook_cannot_be_read(tmp_path):
                                capture_output=True, text=True, timeout=120)
     assert completed.returncode == 2
     assert "can't be read as a notebook" in completed.stderr and "Traceback" not in completed.stderr
+
+
+def test_version_guard_speaks_only_when_versions_differ(monkeypatch):
+    from importlib.metadata import version
+
+    import mnistkit.versions as versions
+
+    numpy = ".".join(version("numpy").split(".")[:2])
+    monkeypatch.setattr(versions, "MEASURED_ON", {"numpy": numpy})
+    assert versions.version_note() is None
+    monkeypatch.setattr(versions, "MEASURED_ON", {"numpy": "0.1"})
+    note = versions.version_note()
+    assert note is not None and f"numpy {version('numpy')} (measured on 0.1)" in note and "\n" not in note
+
+
+def test_solution_asks_first_while_the_step_is_not_done():
+    from mnistkit.notebook import solution
+
+    refused = solution(1)  # No scale_pixels() is defined here, so step 1 is not started.
+    assert refused.status == "not-started" and "solution(1, confirm=True)" in repr(refused)
+    assert "def scale_pixels" not in repr(refused)
+    shown = solution(1, confirm=True)
+    assert "def scale_pixels" in repr(shown) and "def scale_pixels" in shown._repr_html_()
