@@ -73,15 +73,14 @@ def with_code(cells: dict[int, Path]) -> dict:
     return nb
 
 
-def execute(nb: dict, kernel: str, into: Path) -> dict[str, dict]:
-    """Run the notebook in a fresh kernel; per cell id, its shown text, HTML and any error. Saved to `into`."""
+def execute(nb: dict, kernel: str) -> dict[str, dict]:
+    """Run the notebook in a fresh kernel; per cell id, its shown text, HTML and any error."""
     import nbformat
     from nbclient import NotebookClient
 
     node = nbformat.reads(json.dumps(nb), as_version=4)
     NotebookClient(node, kernel_name=kernel, timeout=600, allow_errors=True,
                    resources={"metadata": {"path": str(KIT_ROOT / "exercises")}}).execute()
-    into.write_text(json.dumps(nb), encoding="utf-8")  # The sources as the learner left them, for the grader.
     shown = {}
     for cell in node.cells:
         if cell.cell_type != "code":
@@ -101,33 +100,61 @@ def status_of(output: dict) -> str:
     return match.group(1)
 
 
-def graded(path: Path) -> dict[int, str]:
-    completed = subprocess.run([sys.executable, str(KIT_ROOT / "grader.py"), "--notebook", str(path), "--json"],
-                               cwd=KIT_ROOT, capture_output=True, text=True, timeout=900, stdin=subprocess.DEVNULL)
-    assert completed.stdout, completed.stderr
-    return {s["step"]: s["status"] for s in json.loads(completed.stdout)["steps"]}
+def run(nb: dict, kernel: str, path: Path):
+    """`(check cells' outputs, the grader's run)`: the grader reads only the saved sources, so it
+    grades the notebook while the kernel executes it (the two take about as long)."""
+    path.write_text(json.dumps(nb), encoding="utf-8")
+    grading = subprocess.Popen([sys.executable, str(KIT_ROOT / "grader.py"), "--notebook", str(path), "--json"],
+                               cwd=KIT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               stdin=subprocess.DEVNULL)
+    try:
+        shown = execute(nb, kernel)
+    except BaseException:
+        grading.kill()
+        grading.wait()
+        raise
+    return shown, grading
+
+
+def running(nb: dict, kernel: str, path: Path):
+    """The fixture's life: the run, then the grader stopped if no test waited for it (say, under -k)."""
+    shown, grading = run(nb, kernel, path)
+    yield shown, grading
+    if grading.poll() is None:
+        grading.kill()
+        grading.wait()
+    for stream in (grading.stdout, grading.stderr):
+        stream.close()
+
+
+def graded(grading: subprocess.Popen) -> dict[int, str]:
+    stdout, stderr = grading.communicate(timeout=900)
+    assert stdout, stderr
+    return {s["step"]: s["status"] for s in json.loads(stdout)["steps"]}
 
 
 @pytest.fixture(scope="module")
 def untouched(kernel, tmp_path_factory):
-    path = tmp_path_factory.mktemp("nb") / "untouched.ipynb"
-    return path, execute(notebook(), kernel, path)
+    yield from running(notebook(), kernel, tmp_path_factory.mktemp("nb") / "untouched.ipynb")
 
 
 @pytest.fixture(scope="module")
 def solved(kernel, tmp_path_factory):
-    path = tmp_path_factory.mktemp("nb") / "solved.ipynb"
-    return path, execute(with_code({s.number: s.learner_file(solutions=True) for s in STEPS}), kernel, path)
+    nb = with_code({s.number: s.learner_file(solutions=True) for s in STEPS})
+    yield from running(nb, kernel, tmp_path_factory.mktemp("nb") / "solved.ipynb")
 
 
 @pytest.fixture(scope="module")
 def mistaken(kernel, tmp_path_factory):
-    path = tmp_path_factory.mktemp("nb") / "mistakes.ipynb"
-    return path, execute(with_code({n: VARIANTS / f"step{n}" / name for n, name in MISTAKES.items()}), kernel, path)
+    nb = with_code({n: VARIANTS / f"step{n}" / name for n, name in MISTAKES.items()})
+    for cell in nb["cells"]:
+        if cell["id"] == "step3-check":
+            cell["source"] = ["check(build_sequential_model)"]  # The other way to name a step.
+    yield from running(nb, kernel, tmp_path_factory.mktemp("nb") / "mistakes.ipynb")
 
 
 def test_untouched_notebook_every_check_says_not_started(untouched):
-    _, shown = untouched
+    shown, _ = untouched
     for step in STEPS:
         output = shown[f"{step.folder}-check"]
         assert status_of(output) == "not-started", output
@@ -137,7 +164,7 @@ def test_untouched_notebook_every_check_says_not_started(untouched):
 
 
 def test_solved_notebook_every_check_is_done_and_progress_shows_8_of_8(solved):
-    _, shown = solved
+    shown, _ = solved
     for step in STEPS:
         output = shown[f"{step.folder}-check"]
         assert status_of(output) == "done", output
@@ -147,7 +174,7 @@ def test_solved_notebook_every_check_is_done_and_progress_shows_8_of_8(solved):
 
 
 def test_three_mistakes_are_each_named_under_their_check(mistaken):
-    _, shown = mistaken
+    shown, _ = mistaken
     for number, name in MISTAKES.items():
         output = shown[f"step{number}-check"]
         expected = variant_expectation(VARIANTS / f"step{number}" / name)
@@ -161,6 +188,6 @@ def test_three_mistakes_are_each_named_under_their_check(mistaken):
 
 @pytest.mark.parametrize("which", ["untouched", "solved", "mistaken"])
 def test_grader_on_the_notebook_agrees_with_its_check_cells(which, request):
-    path, shown = request.getfixturevalue(which)
+    shown, grading = request.getfixturevalue(which)
     cells = {step.number: status_of(shown[f"{step.folder}-check"]) for step in STEPS}
-    assert graded(path) == cells
+    assert graded(grading) == cells
