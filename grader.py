@@ -197,7 +197,7 @@ def main(argv: list[str]) -> int:
     if args.json:
         print(json.dumps(to_json(results, args.solutions), indent=1))
     else:
-        render_table(results, args.solutions)
+        render_table(results, args.solutions, source=args.notebook)
     return EXIT_DONE if all(r.status == DONE for r in results) else EXIT_NOT_DONE
 
 

@@ -21,10 +21,11 @@ def next_step(results: list[StepResult]) -> StepResult | None:
     return next((r for r in results if r.status != DONE), None)
 
 
-def render_table(results: list[StepResult], solutions: bool = False, stream=sys.stdout) -> None:
-    """The learner's progress: one row per step, then what to do next."""
+def render_table(results: list[StepResult], solutions: bool = False, stream=sys.stdout, source: str | None = None) -> None:
+    """The learner's progress: one row per step, then what to do next. `source`: what was graded, when
+    not the kit's own folders (a notebook)."""
     use_colour = stream.isatty()
-    target = "solutions/ (reference solutions)" if solutions else "exercises/"
+    target = source or ("solutions/ (reference solutions)" if solutions else "exercises/")
     print(f"mnistkit progress ({target})", file=stream)
     print(f"{'step':<5} {'title':<52} {'status':<12} tests", file=stream)
     for result in results:
