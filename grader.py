@@ -11,6 +11,7 @@
     python grader.py --fresh         run every suite again, ignoring remembered results
     python grader.py class SUBMISSIONS... --out DIR   grade a whole class (teachers; see the README)
     python grader.py merge SHARD_DIRS... --out DIR    merge the shards of a class graded in parts
+    python grader.py --notebook NB   grade the functions defined in the notebook NB.ipynb (no cell is run)
 
 Exit code: 0 when every graded step is done, 1 when not, 2 for a usage error.
 The grader never imports TensorFlow; each step's suite runs in its own, capped process.
@@ -55,6 +56,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--submission", metavar="DIR", default=None,
                         help="grade the exercises/stepN files found in DIR with this kit's tests (for teachers and CI); "
                              "nothing else of DIR is read or run")
+    parser.add_argument("--notebook", metavar="PATH.ipynb", default=None,
+                        help="grade each step's functions as the notebook's cells define them (their imports, functions "
+                             "and constants; no cell is run), with --step, --json and --jobs")
     parser.add_argument("--interval", type=float, default=0.1, help=argparse.SUPPRESS)  # --watch polling period.
     args = parser.parse_args(argv)
     for option in ("step", "hint", "compare"):
@@ -72,6 +76,14 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
             parser.error("--submission grades; it goes with --step, --json and --jobs only")
         args.submission = Path(args.submission).resolve()
         args.fresh = True  # A submission is always graded afresh: nothing remembered counts.
+    if args.notebook is not None:
+        from pathlib import Path
+
+        if args.submission or args.solutions or args.watch or args.full or args.hint or args.compare:
+            parser.error("--notebook grades; it goes with --step, --json and --jobs only")
+        if not Path(args.notebook).is_file():
+            parser.error(f"--notebook {args.notebook}: no such file")
+        args.fresh = True
     return args
 
 
@@ -214,9 +226,25 @@ def main(argv: list[str]) -> int:
     steps = [get_step(args.step)] if args.step else list(STEPS)
     # A grade for a machine or a teacher (--json, --submission, --step in CI) never uses remembered results.
     fresh = args.fresh or args.json or (args.step is not None and os.environ.get("CI") == "true")
-    interactive = not (args.json or args.submission or args.step)
+    from mnistkit.versions import version_note
+
+    note = version_note()
+    if note:
+        print(note, file=sys.stderr)
+    interactive = not (args.json or args.submission or args.step or args.notebook)
     try:
-        results = grade(steps, args.solutions, fresh, args.jobs, quiet=args.json, submission=args.submission, shared=interactive)
+        if args.notebook is not None:
+            from mnistkit.notebook.extract import NotebookError, notebook_submission
+
+            try:
+                with notebook_submission(args.notebook) as (folder, read):
+                    progress(f"From {args.notebook}: " + "; ".join(f"step {n} {cells}" for n, cells in read.items() if any(s.number == n for s in steps)), args.json)
+                    results = grade(steps, False, True, args.jobs, quiet=args.json, submission=folder)
+            except NotebookError as problem:
+                print(f"--notebook {args.notebook}: {problem}", file=sys.stderr)
+                return EXIT_USAGE
+        else:
+            results = grade(steps, args.solutions, fresh, args.jobs, quiet=args.json, submission=args.submission, shared=interactive)
     except Interrupted as stopped:
         graded = sorted(stopped.results, key=lambda r: r.step)
         if args.json:
@@ -228,11 +256,11 @@ def main(argv: list[str]) -> int:
         return EXIT_INTERRUPTED
     # With --step N, "next" still means the first unfinished of all eight: the other steps are
     # taken from the remembered results that match their files now, or their untouched stubs.
-    others = {} if len(steps) == len(STEPS) or args.submission else remembered(args.solutions)
+    others = {} if len(steps) == len(STEPS) or args.submission or args.notebook else remembered(args.solutions)
     if args.json:
         print(json.dumps(to_json(results, args.solutions, others), indent=1))
     else:
-        render_table(results, args.solutions, others=others)
+        render_table(results, args.solutions, others=others, source=args.notebook)
     return EXIT_DONE if all(r.status == DONE for r in results) else EXIT_NOT_DONE
 
 

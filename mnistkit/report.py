@@ -30,15 +30,17 @@ def colour(text: str, status: str, enabled: bool) -> str:
     return f"\033[{_COLOURS.get(status, '0')}m{text}\033[0m" if enabled else text
 
 
-def render_table(results: list[StepResult], solutions: bool = False, stream=sys.stdout, others: dict[int, StepResult] | None = None) -> None:
-    """The learner's progress: one row per graded step, then what to do next.
+def render_table(results: list[StepResult], solutions: bool = False, stream=sys.stdout, others: dict[int, StepResult] | None = None,
+                 source: str | None = None) -> None:
+    """The learner's progress: one row per graded step, then what to do next. `source`: what was
+    graded, when not the kit's own folders (a notebook).
 
     `others` holds what is known of the steps not graded in this run (`nextstep.remembered`); "next"
     is the first step not done among all eight, and "every step passes" is said only when it is
     known that all eight do.
     """
     use_colour = stream.isatty()
-    target = "solutions/ (reference solutions)" if solutions else "exercises/"
+    target = source or ("solutions/ (reference solutions)" if solutions else "exercises/")
     print(f"mnistkit progress ({target})", file=stream)
     print(f"{'step':<5} {'title':<52} {'status':<12} tests", file=stream)
     for result in results:
