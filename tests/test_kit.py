@@ -60,16 +60,10 @@ def test_stub_says_todo_and_raises_not_implemented_naming_the_step(step, shipped
 
 
 @pytest.mark.parametrize("step", STEPS, ids=STEP_IDS)
-def test_solutions_mirror_every_other_exercise_file(step, shipped_kit):
-    root = shipped_kit.root
-    shipped_kit.stub(step)
-    exercise_files = {p.name for p in step.exercise_dir(root).iterdir() if p.is_file()}
-    solution_files = {p.name for p in step.solution_dir(root).iterdir() if p.is_file()}
-    assert exercise_files == solution_files
-    for name in exercise_files - {step.file}:
-        assert (step.exercise_dir(root) / name).read_bytes() == (step.solution_dir(root) / name).read_bytes(), (
-            f"solutions/{step.folder}/{name} differs from exercises/{step.folder}/{name}: copy it over"
-        )
+def test_solutions_hold_only_the_solution_file(step, shipped_kit):
+    """One copy of each suite and README: `--solutions` runs exercises/stepN's suite on solutions/stepN/<file>."""
+    files = {p.name for p in step.solution_dir(shipped_kit.root).iterdir() if p.is_file()}
+    assert files == {step.file}, f"solutions/{step.folder} holds {sorted(files - {step.file})} besides {step.file}"
 
 
 @pytest.mark.parametrize("step", STEPS, ids=STEP_IDS)
