@@ -108,9 +108,19 @@ def describe(encoder: Any, fig: Any) -> dict:
         "size": [float(v) for v in fig.get_size_inches()], "dpi": float(fig.dpi),
         "suptitle": fig.get_suptitle()[:200],
         "axes": [_describe_axes(encoder, ax, fig) for ax in fig.axes[:AXES_LIMIT]],
-        "texts": [_describe_text(t, None, fig) for t in fig.texts[:TEXT_LIMIT]],
+        "texts": [_describe_text(t, None, fig) for t in _without_suptitle(fig)[:TEXT_LIMIT]],
         "legends": [_describe_legend(legend) for legend in fig.legends[:10]],
     }
+
+
+def _without_suptitle(fig: Any) -> list:
+    """The figure's texts but its suptitle (which is one of them, and is drawn again as the suptitle)."""
+    texts, suptitle = list(fig.texts), fig.get_suptitle()
+    if suptitle:
+        same = next((t for t in texts if t.get_text() == suptitle), None)
+        if same is not None:
+            texts.remove(same)
+    return texts
 
 
 def encode(encoder: Any, value: Any) -> dict | None:
