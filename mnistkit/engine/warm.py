@@ -247,7 +247,10 @@ def shared_name() -> str:
     from mnistkit.engine.zygote import listener_name
     from mnistkit.grading import kit_fingerprint
 
-    return listener_name(hashlib.sha256((kit_fingerprint() + sys.executable).encode()).hexdigest())
+    from mnistkit import KIT_ROOT
+
+    # The kit's folder too: two copies of the same kit must not share an engine (it imports one of them).
+    return listener_name(hashlib.sha256((kit_fingerprint() + sys.executable + str(KIT_ROOT)).encode()).hexdigest())
 
 
 def may_share() -> bool:
@@ -260,6 +263,22 @@ def may_share() -> bool:
     return fork_is_safe() and (os.geteuid() == 0 or landlock_abi() >= 6)
 
 
+def only_step_folders(args: list[str], cwd: Path) -> bool:
+    """True when every path pytest is given lies in a step folder of this kit (`exercises/step3`, a
+    test file there): a learner's check, not the kit's own self-test or anything else."""
+    from mnistkit import KIT_ROOT
+    from mnistkit.steps import step_of_path
+
+    paths = [arg.split("::")[0] for arg in args if not arg.startswith("-")]
+    if not paths:
+        return False
+    for path in paths:
+        full = (cwd / path).resolve()
+        if step_of_path(full) is None or not any(full.is_relative_to(KIT_ROOT / side) for side in ("exercises", "solutions")):
+            return False
+    return True
+
+
 def run_in_shared_engine(args: list[str], cwd: Path) -> int | None:
     """`pytest ARGS` run by this kit's shared engine, if one is running, on this terminal; its exit code.
 
@@ -268,15 +287,17 @@ def run_in_shared_engine(args: list[str], cwd: Path) -> int | None:
 
     from mnistkit import KIT_ROOT
 
-    if not may_share():
+    if not may_share() or not only_step_folders(args, cwd):
         return None
     engine = Engine({}, KIT_ROOT, name=shared_name(), spawn=False)
     if not engine.usable(0):
         return None
     env = dict(os.environ)
     env["MNISTKIT_WARM_JUDGE"] = "1"  # The forked pytest runs the suite itself, and says "(warm)".
+    # The engine has imported the kit already, which pytest would otherwise warn about.
+    argv = ["-W", "ignore::pytest.PytestAssertRewriteWarning", *args]
     try:
-        number = engine.request(list(args), cwd, env, {"stdin": 0, "stdout": 1, "stderr": 2}, None)
+        number = engine.request(argv, cwd, env, {"stdin": 0, "stdout": 1, "stderr": 2}, None)
         pid = engine.judge_pid(number, wait=5)
     except EngineGone:
         return None
