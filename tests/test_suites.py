@@ -25,6 +25,11 @@ import pytest
 from mnistkit.selfcheck import lay_out_variants, run_suite, variant_expectation
 from mnistkit.steps import STEPS, get_step
 
+# The first test of a step runs all its variants, twice side by side (about 40 files for step 6,
+# each trained on: measured 224 s for one run on a busy 2-core machine); the kit's 300 s safety
+# net is meant for single tests.
+pytestmark = pytest.mark.timeout(1200)
+
 VARIANTS = Path(__file__).resolve().parent / "variants"
 SOLUTION, STUB = "reference_solution", "untouched_stub"
 
@@ -134,7 +139,7 @@ def test_grader_judges_every_variant_as_pytest_does(step_number, tmp_path_factor
 
 
 @pytest.mark.parametrize("step_number", [s.number for s in STEPS])
-def test_every_failing_variant_names_a_catalogued_mistake_code(step_number, tmp_path_factory):
+def test_every_failing_variant_names_a_catalogued_mistake_code(step_number, tmp_path_factory, shipped_kit):
     """Stable mistake codes (mnistkit.classroom.catalogue): every failure a variant causes, and the
     step's headline as the grader judges it, carries a code the catalogue lists."""
     from mnistkit.classroom.catalogue import by_code, step_code, test_code
@@ -144,7 +149,7 @@ def test_every_failing_variant_names_a_catalogued_mistake_code(step_number, tmp_
     known, step = by_code(), get_step(step_number)
     expected = load_manifest()["steps"][str(step_number)]["tests"]
     unknown = []
-    for name, tests in _judged_for(step_number, tmp_path_factory).items():
+    for name, tests in _judged_for(step_number, tmp_path_factory, shipped_kit).items():
         if name == SOLUTION:
             continue
         exit_code = 0 if all(t["status"] == "pass" for t in tests) else 1  # As pytest's.
@@ -158,6 +163,6 @@ def test_every_failing_variant_names_a_catalogued_mistake_code(step_number, tmp_
     assert not unknown, "codes missing from the catalogue:\n" + "\n".join(unknown)
 
 
-def _judged_for(step_number, tmp_path_factory) -> dict[str, list[dict]]:
-    results_for(step_number, tmp_path_factory)
+def _judged_for(step_number, tmp_path_factory, shipped_kit) -> dict[str, list[dict]]:
+    results_for(step_number, tmp_path_factory, shipped_kit)
     return _judged[step_number]

@@ -104,6 +104,32 @@ def _is_keras_variable(value: Any) -> bool:
     return isinstance(value, keras.Variable)
 
 
+NUMBERS_INLINE = 64  # Lists of numbers longer than this cross as one array.
+
+
+def _plain_numbers(value: list | tuple) -> np.ndarray | None:
+    """`value` as an array when it is a rectangular nest of lists (or tuples, not mixed) of only
+    Python floats, or only Python ints; else None. Decoding gives back exactly the same lists."""
+    kind = type(value)
+    leaves: set[type] = set()
+
+    def walk(item: object) -> bool:
+        if type(item) is kind:
+            return all(walk(inner) for inner in item)
+        if type(item) in (float, int):
+            leaves.add(type(item))
+            return True
+        return False
+
+    if not walk(value) or len(leaves) != 1:
+        return None
+    try:
+        array = np.array(value, dtype=np.float64 if float in leaves else np.int64)
+    except (ValueError, OverflowError):
+        return None  # Ragged, or ints too big for int64.
+    return array if array.dtype != object else None
+
+
 class Encoder:
     """Turns values into a Bundle. `args` are the call's arguments: a value that *is* one of them
     is sent as a reference to it (the other side puts its own copy of that argument in its place)."""
@@ -149,6 +175,9 @@ class Encoder:
     def _encode_new(self, value: Any, depth: int) -> dict:
         from mnistkit.engine import figures, kerascodec
 
+        if isinstance(value, (list, tuple)) and len(value) > NUMBERS_INLINE and (numbers := _plain_numbers(value)) is not None:
+            # A long list of Python numbers (images as .tolist()) crosses as one array, not a node each.
+            return {"t": "numbers", "blob": self.array(numbers), "type": type(value).__name__}
         if isinstance(value, (list, tuple)):
             kind = "list" if isinstance(value, list) else "tuple"
             return {"t": kind, "items": [self.encode(item, depth + 1) for item in value], "type": type(value).__name__}
@@ -262,6 +291,12 @@ class Decoder:
             return result
         if kind == "ndarray":
             return self.array(node)
+        if kind == "numbers":
+            array = self.array(node)
+            if array.dtype not in (np.float64, np.int64) or array.ndim == 0:
+                raise MalformedValue("a malformed list of numbers")
+            listed = array.tolist()
+            return _as_tuples(listed) if node.get("type") == "tuple" else listed
         if kind == "objarray":
             shape = node.get("shape")
             items = self.items(node)
@@ -293,6 +328,10 @@ class Decoder:
         if value is None:
             raise MalformedValue(f"a value of unknown kind {safe_name(kind, '?')!r}")
         return value
+
+
+def _as_tuples(items: list) -> tuple:
+    return tuple(_as_tuples(item) if isinstance(item, list) else item for item in items)
 
 
 # --- Bundles as files, for the trip between processes ---------------------------------------------
