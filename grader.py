@@ -26,7 +26,7 @@ import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
-from mnistkit.grading import DONE, ResultCache, StepResult, grade_step, hold, start_engine
+from mnistkit.grading import DONE, ResultCache, StepResult, grade_step, hold, known_without_running, start_engine
 from mnistkit.manifest import load_manifest
 from mnistkit.nextstep import all_done_line, grader_command, remembered
 from mnistkit.report import render_table, to_json
@@ -111,7 +111,9 @@ def grade(steps: list[Step], solutions: bool, fresh: bool, jobs: int, quiet: boo
     user's interactive checks share. Ctrl-C stops every running step at once (Interrupted)."""
     manifest = load_manifest()
     cache = ResultCache()
-    engine = start_engine(steps, shared=shared)
+    # An engine only for steps whose suites will run (not untouched stubs, not remembered results).
+    to_run = [s for s in steps if known_without_running(s, manifest, solutions, cache, fresh, submission) is None]
+    engine = start_engine(to_run, shared=shared)
 
     def one(step: Step) -> StepResult:
         result = grade_step(step, manifest, solutions=solutions, cache=cache, fresh=fresh, engine=engine, submission=submission)

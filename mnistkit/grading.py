@@ -284,14 +284,9 @@ def is_untouched(step: Step, entry: dict, learner: Path) -> bool:
     return is_stub(learner.read_bytes(), step)
 
 
-def grade_step(step: Step, manifest: dict, solutions: bool = False, cache: ResultCache | None = None, fresh: bool = False,
-               submission: Path | None = None, engine=None, warm_always: bool = False) -> StepResult:
-    """Grade one step: tamper check, cache, then an isolated run of exactly the manifest's tests.
-
-    `submission`: a folder holding a learner's `exercises/stepN/` files, graded with this kit's
-    tests (the Classroom workflow and class grading); nothing else of it is read.
-    `engine`: a warm engine (`mnistkit.engine.warm.Engine`) to fork the step's judge from, for steps
-    with TensorFlow (or every step, `warm_always`, when the engine is surely up: watch mode)."""
+def known_without_running(step: Step, manifest: dict, solutions: bool = False, cache: ResultCache | None = None,
+                          fresh: bool = False, submission: Path | None = None) -> StepResult | None:
+    """The step's result when no suite needs to run (tampered, missing, untouched, remembered); else None."""
     entry = manifest["steps"][str(step.number)]
     if not solutions:
         problems = tampered_files(step, manifest)
@@ -309,12 +304,25 @@ def grade_step(step: Step, manifest: dict, solutions: bool = False, cache: Resul
         return StepResult(step.number, step.title, ERROR, message=f"{shown} is a folder, not a file: put your code back in a file of that name")
     if not solutions and is_untouched(step, entry, learner):
         return StepResult(step.number, step.title, NOT_STARTED, failed=len(entry["tests"]), message=f"step {step.number} not started")
+    if cache is not None and not fresh and submission is None:
+        return cache.get(f"{'solutions' if solutions else 'exercises'}/{step.folder}", cache_key(step, solutions))
+    return None
+
+
+def grade_step(step: Step, manifest: dict, solutions: bool = False, cache: ResultCache | None = None, fresh: bool = False,
+               submission: Path | None = None, engine=None, warm_always: bool = False) -> StepResult:
+    """Grade one step: tamper check, cache, then an isolated run of exactly the manifest's tests.
+
+    `submission`: a folder holding a learner's `exercises/stepN/` files, graded with this kit's
+    tests (the Classroom workflow and class grading); nothing else of it is read.
+    `engine`: a warm engine (`mnistkit.engine.warm.Engine`) to fork the step's judge from, for steps
+    with TensorFlow (or every step, `warm_always`, when the engine is surely up: watch mode)."""
+    known = known_without_running(step, manifest, solutions, cache, fresh, submission)
+    if known is not None:
+        return known
+    entry = manifest["steps"][str(step.number)]
     key = cache_key(step, solutions)
     name = f"{'solutions' if solutions else 'exercises'}/{step.folder}"
-    if cache is not None and not fresh and submission is None:
-        remembered = cache.get(name, key)
-        if remembered is not None:
-            return remembered
     test_files = [step.exercise_dir() / file_name for file_name in entry["test_files"]]
     command = pytest_command(test_files, "fd:{report}", solutions, judge=True, submission=submission)
     run = None

@@ -295,7 +295,7 @@ def run_in_shared_engine(args: list[str], cwd: Path) -> int | None:
     env = dict(os.environ)
     env["MNISTKIT_WARM_JUDGE"] = "1"  # The forked pytest runs the suite itself, and says "(warm)".
     # The engine has imported the kit already, which pytest would otherwise warn about.
-    argv = ["-W", "ignore::pytest.PytestAssertRewriteWarning", *args]
+    argv = ["-W", "ignore::pytest.PytestAssertRewriteWarning", "-p", "no:unraisableexception", *args]
     try:
         number = engine.request(argv, cwd, env, {"stdin": 0, "stdout": 1, "stderr": 2}, None)
         pid = engine.judge_pid(number, wait=5)
