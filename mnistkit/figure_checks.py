@@ -59,13 +59,12 @@ def _weights_file() -> Path:
     In the user's cache folder, not in the kit: a submission can't bring its own, and the
     learner's sandbox can't write there."""
     import hashlib
-    import os
-    from importlib.metadata import version
 
-    digest = hashlib.sha256(Path(reference.__file__).read_bytes())
-    digest.update(f"{TRAIN_IMAGES} {TRAIN_BATCH_SIZE} {reference.SEED} {version('keras')} {version('tensorflow')} {np.__version__}".encode())
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "mnistkit" / f"trained-{digest.hexdigest()[:16]}.npz"
+    from mnistkit.memo import cache_folder, library_versions
+
+    digest = hashlib.sha256(reference.fingerprint().encode())
+    digest.update(f"{TRAIN_IMAGES} {TRAIN_BATCH_SIZE} {reference.SEED} {library_versions()}".encode())
+    return cache_folder() / f"trained-{digest.hexdigest()[:16]}.npz"
 
 
 @cache

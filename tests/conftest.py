@@ -29,3 +29,20 @@ class ShippedKit:
 def shipped_kit(tmp_path_factory: pytest.TempPathFactory) -> ShippedKit:
     root = tmp_path_factory.mktemp("shipped")
     return ShippedKit(root, pristine_copy(root, load_manifest()))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The session's own cache of the kit's training results (mnistkit/memo.py), shared by every
+    process the tests start: what a test checks is trained at least once in the session, never
+    read from an earlier session or from the user's cache."""
+    import atexit
+    import os
+    import shutil
+    import tempfile
+
+    if os.environ.get("MNISTKIT_TEST_CACHE_OWNER"):
+        return  # A self-test run inside a test (test_learner_path) keeps the outer session's cache.
+    folder = tempfile.mkdtemp(prefix="mnistkit-cache-")
+    os.environ["MNISTKIT_CACHE"] = folder
+    os.environ["MNISTKIT_TEST_CACHE_OWNER"] = str(os.getpid())
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)

@@ -102,7 +102,7 @@ def test_model_learns_to_read_digits(build_sequential_model, model, mnist):
     BLUEPRINT.verify(model(), upto="params", prerequisite=True)
     # No training for a model that doesn't follow its arguments: that failure is named above.
     BLUEPRINT.check_other_calls(build_sequential_model, *OTHER_CALLS, prerequisite=True)
-    accuracy = quick_test_accuracy(build_sequential_model, mnist)
+    accuracy = quick_test_accuracy(model(), mnist)
     called = f"build_sequential_model(), trained one epoch on {TRAIN_IMAGES:,} images,"
     check(accuracy >= MIN_ACCURACY, called, f"at least {MIN_ACCURACY:.0%}", f"{accuracy:.1%} test accuracy",
           "the layers are right, yet it doesn't learn: drop arguments the tutorial doesn't use "

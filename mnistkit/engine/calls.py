@@ -179,7 +179,9 @@ def seed_everything(seed: int, fresh: bool) -> None:
         import keras
 
         if fresh:
-            keras.backend.clear_session()
+            from mnistkit.reference import clear_session
+
+            clear_session()
         keras.utils.set_random_seed(seed)  # After clear_session, which resets the seed.
 
 

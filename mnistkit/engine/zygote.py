@@ -93,7 +93,13 @@ def become_judge(request: dict, fds: list[int]) -> None:
     sys.stdout = os.fdopen(1, "w", buffering=1, encoding="utf-8", errors="replace", closefd=False)
     sys.stderr = os.fdopen(2, "w", buffering=1, encoding="utf-8", errors="replace", closefd=False)
     try:
-        code = int(pytest.main(argv))
+        if os.environ.get("MNISTKIT_PROFILE"):
+            import cProfile
+            prof = cProfile.Profile()
+            code = int(prof.runcall(pytest.main, argv))
+            prof.dump_stats(os.environ["MNISTKIT_PROFILE"])
+        else:
+            code = int(pytest.main(argv))
     except BaseException:  # noqa: BLE001  (the caller reads the exit code; nothing may escape the child)
         code = 3
     sys.stdout.flush()
@@ -228,4 +234,8 @@ def main(argv: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    # Run as the module the kit imports (not as __main__, a second copy of it): judges set FORKABLE
+    # where the kit's channel reads it.
+    from mnistkit.engine import zygote
+
+    zygote.main(sys.argv[1:])

@@ -1,0 +1,87 @@
+"""What the kit's own training found, remembered per machine by everything it depends on.
+
+Steps 3 and 4 train the learner's model briefly to see that it learns (`models.quick_test_accuracy`);
+steps 7 and 8 need the kit's trained CNN (`figure_checks.trained_model`). Both are pure functions
+of their inputs: the model's configuration and starting weights, the kit's training code, the
+data and the library versions. So the result is kept under a digest of all of those and read back
+the next time the same model is checked: a learner saving the same model again (watch mode, a
+notebook cell run twice, a comment changed) waits for no training.
+
+Where it is kept, and why a grade may read it: in the user's cache folder (`MNISTKIT_CACHE`, else
+`$XDG_CACHE_HOME/mnistkit`, else `~/.cache/mnistkit`), never in the kit, so a learner's repository
+can't bring entries into a Classroom run. Only the kit writes there, from a judge: the learner's
+sandbox can't write outside its scratch folder (Landlock), and under CI it runs as another user.
+Learner code run unconfined on the same account (`pytest exercises/stepN` on a laptop) could
+write there, but it could as well rewrite grader.py: nothing graded on such a machine is honest.
+An entry that can't be read, or doesn't have the expected fields, is computed again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any, Callable
+
+
+def cache_folder() -> Path:
+    """The kit's per-machine cache folder."""
+    chosen = os.environ.get("MNISTKIT_CACHE")
+    if chosen:
+        return Path(chosen)
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "mnistkit"
+
+
+def library_versions() -> str:
+    import numpy as np
+    from importlib.metadata import version
+
+    return f"keras {version('keras')} tensorflow {version('tensorflow')} numpy {np.__version__}"
+
+
+def _anonymous(config: Any) -> Any:
+    """A model's configuration without the names Keras gave it (conv2d_3 in one session, conv2d in
+    the next): they never change what the model computes or how it trains."""
+    if isinstance(config, dict):
+        named_layer = "name" in config and ("trainable" in config or "batch_shape" in config or "layers" in config)
+        return {key: ("" if key == "name" and named_layer else _anonymous(value)) for key, value in config.items()}
+    if isinstance(config, list):
+        return [_anonymous(value) for value in config]
+    return config
+
+
+def model_digest(model: Any, *context: Any) -> str:
+    """A digest of everything about `model` that training depends on, and of `context`."""
+    import numpy as np
+
+    digest = hashlib.sha256()
+    digest.update(json.dumps(_anonymous(model.get_config()), sort_keys=True, default=repr).encode())
+    for weights in model.get_weights():
+        array = np.ascontiguousarray(weights)
+        digest.update(f"{array.dtype.str}{array.shape}".encode())
+        digest.update(array.tobytes())
+    digest.update(json.dumps([library_versions(), *context], default=repr).encode())
+    return digest.hexdigest()
+
+
+def remembered(kind: str, digest: str, compute: Callable[[], dict[str, float]]) -> dict[str, float]:
+    """`compute()`'s result for `digest`, from the cache when it holds it, else computed and kept."""
+    path = cache_folder() / kind / f"{digest[:32]}.json"
+    try:
+        entry = json.loads(path.read_text(encoding="utf-8"))
+        if entry.get("digest") == digest and isinstance(entry.get("result"), dict):
+            result = entry["result"]
+            if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in result.values()):
+                return result
+    except (OSError, ValueError, AttributeError):
+        pass
+    result = compute()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        scratch = path.with_suffix(f".{os.getpid()}.tmp")
+        scratch.write_text(json.dumps({"digest": digest, "result": result}), encoding="utf-8")
+        scratch.replace(path)
+    except OSError:
+        pass  # A read-only home still checks; it trains each time.
+    return result
