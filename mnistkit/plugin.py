@@ -342,6 +342,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             "tests": session.config.stash[_results_key],
             # Steps 1 and 2 promise fast feedback, which TensorFlow's import alone would spoil.
             "tensorflow_imported": "tensorflow" in sys.modules,
+            # A judge's sandbox: "forked" from a warm judge, or "started" as a cold process.
+            "sandbox": getattr(runner, "kind", None),
         }
         text = json.dumps(payload, indent=1)
         if path.startswith("fd:"):

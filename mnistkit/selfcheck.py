@@ -77,6 +77,7 @@ class SuiteRun:
     tests: list[dict] = field(default_factory=list)
     stdout: str = ""
     tensorflow_imported: bool | None = None
+    sandbox: str | None = None  # How a judge's sandbox began: "forked" (warm) or "started" (cold).
 
     def by_folder(self) -> dict[str, list[dict]]:
         """Results grouped by the first part of each test's node id (the variant's folder)."""
@@ -105,7 +106,8 @@ def run_suite(targets: list[Path], solutions: bool = False, timeout: float = 600
             stdin=subprocess.DEVNULL,
         )
         payload = json.loads(report.read_text()) if report.exists() else {}
-    return SuiteRun(completed.returncode, payload.get("tests", []), completed.stdout + completed.stderr, payload.get("tensorflow_imported"))
+    return SuiteRun(completed.returncode, payload.get("tests", []), completed.stdout + completed.stderr, payload.get("tensorflow_imported"),
+                    payload.get("sandbox"))
 
 
 def variant_expectation(path: Path) -> str:

@@ -41,6 +41,7 @@ def variant_files(step) -> list[Path]:
 _runs: dict[int, dict[str, list[dict]]] = {}
 _judged: dict[int, dict[str, list[dict]]] = {}
 _tensorflow_imported: dict[int, bool | None] = {}
+_judges_sandbox: dict[int, str | None] = {}
 
 
 def results_for(step_number: int, tmp_path_factory: pytest.TempPathFactory, shipped_kit) -> dict[str, list[dict]]:
@@ -65,6 +66,7 @@ def results_for(step_number: int, tmp_path_factory: pytest.TempPathFactory, ship
         _runs[step_number] = run.by_folder()
         _judged[step_number] = judged.by_folder()
         _tensorflow_imported[step_number] = run.tensorflow_imported
+        _judges_sandbox[step_number] = judged.sandbox
     return _runs[step_number]
 
 
@@ -100,6 +102,18 @@ def test_untouched_stub_reports_not_started(step_number, tmp_path_factory, shipp
 def test_suites_of_steps_without_tensorflow_never_import_it(step_number, tmp_path_factory, shipped_kit):
     results_for(step_number, tmp_path_factory, shipped_kit)
     assert _tensorflow_imported[step_number] is False, f"step {step_number}'s suite imported TensorFlow"
+
+
+@pytest.mark.parametrize("step_number", [s.number for s in STEPS])
+def test_a_warm_judge_forks_its_sandbox(step_number, tmp_path_factory, shipped_kit):
+    """The warm engine's point: the learner's sandbox is a fork of the warm judge, not a cold
+    Python that imports TensorFlow again (once 3 s per check, unnoticed, since the verdicts agree)."""
+    from mnistkit.engine.warm import fork_is_safe
+
+    if not fork_is_safe():
+        pytest.skip("no warm engine where fork is unsafe: everything runs cold")
+    results_for(step_number, tmp_path_factory, shipped_kit)
+    assert _judges_sandbox[step_number] == "forked", f"step {step_number}'s warm judge {_judges_sandbox[step_number]} its sandbox"
 
 
 CASES = [pytest.param(step.number, path, id=f"step{step.number}-{path.stem}") for step in STEPS for path in variant_files(step)]

@@ -107,6 +107,8 @@ class SandboxRunner:
             command.append("--tensorflow")
         from mnistkit.engine import zygote
 
+        # How the sandbox began, for the judge's report: "forked" from this warm judge, or "started" cold.
+        self.kind = "forked" if zygote.FORKABLE else "started"
         if zygote.FORKABLE:  # A judge fresh from the warm engine: fork the sandbox, already warm.
             self.process = ForkedSandbox(to_sandbox_r, from_sandbox_w, self.outbox, self.kit, user, memory,
                                          close=(self.to_sandbox, self.from_sandbox))
