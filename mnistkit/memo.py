@@ -65,23 +65,35 @@ def model_digest(model: Any, *context: Any) -> str:
     return digest.hexdigest()
 
 
-def remembered(kind: str, digest: str, compute: Callable[[], dict[str, float]]) -> dict[str, float]:
-    """`compute()`'s result for `digest`, from the cache when it holds it, else computed and kept."""
-    path = cache_folder() / kind / f"{digest[:32]}.json"
+def remembered(kind: str, digest: str, compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """`compute()`'s result for `digest`, from the cache when it holds it, else computed and kept.
+
+    A result maps names to numbers (given back as floats) or numeric arrays (given back read-only);
+    it is kept as an .npz file, read without pickle."""
+    import numpy as np
+
+    path = cache_folder() / kind / f"{digest[:32]}.npz"
     try:
-        entry = json.loads(path.read_text(encoding="utf-8"))
-        if entry.get("digest") == digest and isinstance(entry.get("result"), dict):
-            result = entry["result"]
-            if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in result.values()):
-                return result
-    except (OSError, ValueError, AttributeError):
+        with np.load(path, allow_pickle=False) as archive:
+            if str(archive["digest"]) == digest:
+                return {name: _given_back(archive[name]) for name in archive.files if name != "digest"}
+    except (OSError, ValueError, KeyError, EOFError):
         pass
     result = compute()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        scratch = path.with_suffix(f".{os.getpid()}.tmp")
-        scratch.write_text(json.dumps({"digest": digest, "result": result}), encoding="utf-8")
+        scratch = path.with_suffix(f".{os.getpid()}.npz")
+        np.savez(scratch, digest=np.array(digest), **{name: np.asarray(value) for name, value in result.items()})
         scratch.replace(path)
     except OSError:
         pass  # A read-only home still checks; it trains each time.
     return result
+
+
+def _given_back(array: Any) -> Any:
+    if array.dtype.kind not in "biuf":
+        raise ValueError(f"not a number: {array.dtype}")
+    if array.ndim == 0:
+        return float(array)
+    array.flags.writeable = False
+    return array
