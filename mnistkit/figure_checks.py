@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import re
+import zipfile
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -83,8 +84,8 @@ def trained_model():
             weights = [archive[f"w{i}"] for i in range(len(archive.files))]
         model.set_weights(weights)
         return model
-    except (OSError, ValueError, KeyError, EOFError):
-        pass
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+        pass  # Missing or damaged: trained again, and replaced.
     (x_train, y_train), _ = load_mnist()
     reference.train(model, reference.prepare(x_train[:TRAIN_IMAGES]), y_train[:TRAIN_IMAGES], epochs=1,
                     batch_size=TRAIN_BATCH_SIZE)

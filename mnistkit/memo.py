@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import zipfile
 from pathlib import Path
 from typing import Any, Callable
 
@@ -77,8 +78,8 @@ def remembered(kind: str, digest: str, compute: Callable[[], dict[str, Any]]) ->
         with np.load(path, allow_pickle=False) as archive:
             if str(archive["digest"]) == digest:
                 return {name: _given_back(archive[name]) for name in archive.files if name != "digest"}
-    except (OSError, ValueError, KeyError, EOFError):
-        pass
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+        pass  # Missing or damaged: computed again, and replaced.
     result = compute()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
