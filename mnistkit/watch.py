@@ -52,13 +52,21 @@ def say(result: StepResult, upcoming: Step | None) -> None:
 class Check:
     """One step being checked in the background; `cancel()` stops it (its result is then ignored)."""
 
-    def __init__(self, step: Step, run) -> None:
-        self.step, self.result, self.cancelled = step, None, False
-        self.thread = threading.Thread(target=lambda: setattr(self, "result", run(step)), daemon=True)
+    def __init__(self, step: Step, run, finished: threading.Event) -> None:
+        self.step, self.result, self.cancelled, self.over = step, None, False, False
+
+        def check() -> None:
+            try:
+                self.result = run(step)
+            finally:
+                self.over = True
+                finished.set()  # Wakes the watch at once: the verdict is shown without waiting for a poll.
+
+        self.thread = threading.Thread(target=check, daemon=True)
         self.thread.start()
 
     def done(self) -> bool:
-        return not self.thread.is_alive()
+        return self.over
 
     def cancel(self) -> None:
         self.cancelled = True
@@ -66,7 +74,7 @@ class Check:
         self.thread.join(timeout=10)
 
 
-def watch(interval: float = 0.1, jobs: int = 1) -> int:
+def watch(interval: float = 0.05, jobs: int = 1) -> int:
     # Ctrl-C stops the watch even where the grader was started with SIGINT ignored (a shell's
     # background job, some CI runners), which Python would otherwise inherit.
     signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -97,9 +105,11 @@ def watch(interval: float = 0.1, jobs: int = 1) -> int:
     seen = snapshot(root)  # Before saying we watch, so that no save after the message is missed.
     print(f"Watching {here(root)} for saved files (Ctrl-C to stop)…", flush=True)
     running: Check | None = None
+    finished = threading.Event()
     try:
         while True:
-            time.sleep(interval)
+            finished.wait(interval)  # A save is seen within `interval`; a verdict as soon as it is there.
+            finished.clear()
             if running is not None and running.done():
                 if not running.cancelled and running.result is not None:
                     statuses[running.step.number] = running.result.status
@@ -117,7 +127,7 @@ def watch(interval: float = 0.1, jobs: int = 1) -> int:
                 running.cancel()
             print(f"\n{time.strftime('%H:%M:%S')} {', '.join(here(p) for p in changed if step_of_path(p) == step)} saved: "
                   f"checking step {step.number}…", flush=True)
-            running = Check(step, grade)
+            running = Check(step, grade, finished)
     except KeyboardInterrupt:
         # Only what is already known: Ctrl-C must stop at once, not grade.
         if running is not None:
