@@ -324,7 +324,9 @@ def grade_step(step: Step, manifest: dict, solutions: bool = False, cache: Resul
     key = cache_key(step, solutions)
     name = f"{'solutions' if solutions else 'exercises'}/{step.folder}"
     test_files = [step.exercise_dir() / file_name for file_name in entry["test_files"]]
-    command = pytest_command(test_files, "fd:{report}", solutions, judge=True, submission=submission)
+    # A grade that reads no remembered result (--fresh, --json, a submission) reads no remembered training either.
+    command = pytest_command(test_files, "fd:{report}", solutions, judge=True, submission=submission,
+                             fresh=fresh or submission is not None)
     run = None
     if engine is not None and (step.tensorflow or warm_always) and engine.usable():
         from mnistkit.engine.warm import EngineGone

@@ -7,12 +7,14 @@ data and the library versions. So the result is kept under a digest of all of th
 the next time the same model is checked: a learner saving the same model again (watch mode, a
 notebook cell run twice, a comment changed) waits for no training.
 
-Where it is kept, and why a grade may read it: in the user's cache folder (`MNISTKIT_CACHE`, else
-`$XDG_CACHE_HOME/mnistkit`, else `~/.cache/mnistkit`), never in the kit, so a learner's repository
-can't bring entries into a Classroom run. Only the kit writes there, from a judge: the learner's
-sandbox can't write outside its scratch folder (Landlock), and under CI it runs as another user.
-Learner code run unconfined on the same account (`pytest exercises/stepN` on a laptop) could
-write there, but it could as well rewrite grader.py: nothing graded on such a machine is honest.
+Where it is kept: in the user's cache folder (`MNISTKIT_CACHE`, else `$XDG_CACHE_HOME/mnistkit`,
+else `~/.cache/mnistkit`), never in the kit, so a learner's repository can't bring entries along.
+Who reads it: the learner's own loop (`pytest exercises/stepN`, watch, the table, a notebook's
+check cells). A grade that counts (`--fresh`, `--json`, a submission, class grading, so also
+the Classroom workflow) runs its judge with `--mnistkit-fresh`, which sets READ to False: it
+computes everything itself and only writes. The learner's sandbox can't write there (Landlock,
+or another user under CI), but `pytest exercises/stepN` runs the learner's code in the test
+process, which can write any file the user can; so a grade never reads what it finds there.
 An entry that can't be read, or doesn't have the expected fields, is computed again.
 """
 
@@ -24,6 +26,8 @@ import os
 import zipfile
 from pathlib import Path
 from typing import Any, Callable
+
+READ = True  # False in a judge making a grade that counts (--mnistkit-fresh): compute, never read.
 
 
 def cache_folder() -> Path:
@@ -75,6 +79,8 @@ def remembered(kind: str, digest: str, compute: Callable[[], dict[str, Any]]) ->
 
     path = cache_folder() / kind / f"{digest[:32]}.npz"
     try:
+        if not READ:
+            raise FileNotFoundError(path)
         with np.load(path, allow_pickle=False) as archive:
             if str(archive["digest"]) == digest:
                 return {name: _given_back(archive[name]) for name in archive.files if name != "digest"}

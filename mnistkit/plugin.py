@@ -65,6 +65,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="take the learner's files from DIR/exercises/stepN/ instead of beside the tests (used by grader.py)",
     )
     group.addoption(
+        "--mnistkit-fresh",
+        action="store_true",
+        default=False,
+        help="a grade that counts: read no training result remembered on this machine (used by grader.py)",
+    )
+    group.addoption(
         "--mnistkit-report",
         metavar="PATH",
         default=None,
@@ -94,6 +100,10 @@ def pytest_configure(config: pytest.Config) -> None:
     # accepts; the warning would only make a learner doubt correct code.
     config.addinivalue_line("filterwarnings", "ignore:Do not pass an `input_shape`:UserWarning")
     config.stash[_results_key] = []
+    if config.getoption("mnistkit_fresh"):
+        from mnistkit import memo
+
+        memo.READ = False
 
 
 _results_key = pytest.StashKey[list]()

@@ -25,11 +25,12 @@ from mnistkit.steps import Step
 
 
 def pytest_command(targets: list[Path], report: Path | str, solutions: bool = False, judge: bool = False,
-                   submission: Path | None = None) -> list[str]:
+                   submission: Path | None = None, fresh: bool = False) -> list[str]:
     """The isolated pytest command line: explicit plugin, no conftest, no ini file but our options.
 
     `report` is a path, or "fd:N" for a file descriptor (the grader's pipe);
-    `judge` runs the learner's functions in a sandbox process (`--mnistkit-judge`)."""
+    `judge` runs the learner's functions in a sandbox process (`--mnistkit-judge`);
+    `fresh` reads no training result remembered on this machine (`--mnistkit-fresh`, mnistkit/memo.py)."""
     command = [
         sys.executable,
         "-m",
@@ -54,6 +55,8 @@ def pytest_command(targets: list[Path], report: Path | str, solutions: bool = Fa
         command.append("--mnistkit-judge")
     if submission is not None:
         command += ["--mnistkit-submission", str(submission)]
+    if fresh:
+        command.append("--mnistkit-fresh")
     return command
 
 

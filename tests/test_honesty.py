@@ -294,3 +294,37 @@ def test_a_submission_is_graded_with_the_kits_tests_and_grader_never_its_own(tmp
     assert wrong["status"] == "failing" and "not 256" in wrong["message"], wrong
     right = json.loads(grader(kit, "--submission", str(submission), "--step", "2", "--json").stdout)["steps"][0]
     assert right["status"] == "done", right
+
+
+def test_training_results_forged_into_the_machines_cache_are_never_read_by_a_grade(tmp_path):
+    """`pytest exercises/stepN` runs the learner's code unconfined, so it can write the per-machine
+    cache of the kit's training (mnistkit/memo.py). A model that doesn't learn, its remembered
+    accuracy forged to 99 %, fools the learner's own loop, never a grade that counts."""
+    import shutil
+    import subprocess
+    import sys
+
+    import numpy as np
+
+    kit = tmp_path / "kit"
+    kit.mkdir()
+    make_kit(kit)
+    shutil.copy(Path(__file__).parent / "variants" / "step3" / "wrong_zeros_initializer.py",
+                kit / "exercises" / "step3" / "sequential_model.py")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | {
+        "MNISTKIT_CACHE": str(tmp_path / "cache"), "MNISTKIT_COLD": "1"}
+
+    def own_loop() -> str:
+        return subprocess.run([sys.executable, "-m", "pytest", "exercises/step3", "-q"], cwd=kit, env=env,
+                              capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL).stdout
+
+    assert "doesn't learn" in own_loop()
+    entries = list((tmp_path / "cache" / "learns").glob("*.npz"))
+    assert len(entries) == 1, entries
+    with np.load(entries[0], allow_pickle=False) as archive:
+        digest = str(archive["digest"])
+    np.savez(entries[0], digest=np.array(digest), accuracy=np.array(0.99))
+    assert "step 3 done" in own_loop()  # The forge reaches what reads the cache: this test can fail.
+
+    graded = json.loads(grader(kit, "--json", "--step", "3", env=env).stdout)["steps"][0]
+    assert graded["status"] == "failing" and "doesn't learn" in graded["message"], graded
