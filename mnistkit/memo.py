@@ -25,7 +25,8 @@ import json
 import os
 import zipfile
 from pathlib import Path
-from typing import Any, Callable
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator
 
 READ = True  # False in a judge making a grade that counts (--mnistkit-fresh): compute, never read.
 
@@ -75,9 +76,37 @@ def remembered(kind: str, digest: str, compute: Callable[[], dict[str, Any]]) ->
 
     A result maps names to numbers (given back as floats) or numeric arrays (given back read-only);
     it is kept as an .npz file, read without pickle."""
+    path = cache_folder() / kind / f"{digest[:32]}.npz"
+    with _computing(path):
+        return _read_or_compute(path, digest, compute)
+
+
+@contextmanager
+def _computing(path: Path) -> Iterator[None]:
+    """One process at a time computes an entry: another that wants it meanwhile waits, then reads it
+    (two checks of the same model side by side train it once). Not where nothing is read."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: each computes its own.
+        fcntl = None
+    handle = None
+    if READ and fcntl is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handle = open(path.with_suffix(".lock"), "a")
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        except OSError:
+            handle = None  # A read-only cache: no lock, no sharing.
+    try:
+        yield
+    finally:
+        if handle is not None:
+            handle.close()  # Closing releases the lock.
+
+
+def _read_or_compute(path: Path, digest: str, compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     import numpy as np
 
-    path = cache_folder() / kind / f"{digest[:32]}.npz"
     try:
         if not READ:
             raise FileNotFoundError(path)

@@ -1,0 +1,260 @@
+"""Step 6's fit() calls, trained once per machine and, in a grade, by the judge.
+
+A learner's train_model() calls fit() on the kit's recording model (`training_checks`). When the
+call is a plain one (numpy arrays, the usual settings, no callbacks, the model's first training),
+what it produces depends only on the model's configuration, weights and compile settings, the
+data and the settings. So such a call is not trained where the learner's code runs:
+
+- `fit_plainly` describes the model and the call (`describe`), gets the result of that training
+  (`remembered_training`: from the per-machine cache of mnistkit/memo.py when it holds it, else
+  trained on a copy of the model, seeded, and kept), and gives the learner's model what training
+  would have left it: its weights, its optimizer's state, and a History with the same numbers.
+- In the learner's own `pytest exercises/step6`, that happens in the test process.
+- In a grade, the learner's code runs in the sandbox, which can't write the cache and is not
+  trusted with it: the sandbox asks the judge (`SERVICE`, set by `engine.sandbox`), and the judge
+  trains (`serve`). A grade that counts (`--mnistkit-fresh`) reads nothing remembered: its judge
+  trains each call itself.
+
+Any other call (a callback, validation_data, a second fit(), a list instead of an array) is
+trained by Keras itself, in the learner's process, as before.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+from mnistkit import memo, reference
+
+# Keras fit()'s arguments as bound (keras.Model.fit's defaults filled in), and the values that
+# keep a call plain. x, y, batch_size, epochs, verbose, validation_split, shuffle and
+# initial_epoch may be anything valid.
+PLAIN_DEFAULTS = {
+    "callbacks": (None, []),
+    "validation_data": (None,),
+    "class_weight": (None,),
+    "sample_weight": (None,),
+    "steps_per_epoch": (None,),
+    "validation_steps": (None,),
+    "validation_batch_size": (None,),
+    "validation_freq": (1,),
+}
+SETTINGS = ("batch_size", "epochs", "validation_split", "shuffle", "initial_epoch")
+# What the judge trains for a sandbox: the training set at most, and a few epochs.
+MAX_IMAGES, MAX_EPOCHS, MAX_WEIGHT_BYTES = 60_000, 20, 64 << 20  # (The tutorial's CNN: 0.4 MB.)
+VERSION = "fit 1"  # Change it when what a remembered training holds changes.
+
+# In the sandbox: a function that sends a described call to the judge and returns its result
+# (or None: train here). Set by mnistkit.engine.sandbox; None elsewhere.
+SERVICE: Callable[[dict], dict | None] | None = None
+
+
+def _number(value: Any, kinds: tuple[type, ...]) -> bool:
+    return isinstance(value, kinds) and not isinstance(value, bool)
+
+
+def plain_settings(model: Any, arguments: dict) -> dict | None:
+    """The call's settings if it is a plain first fit() of a compiled model on numpy arrays, else None."""
+    for name, allowed in PLAIN_DEFAULTS.items():
+        value = arguments.get(name)
+        if not any(value is choice or (isinstance(choice, list) and value == choice) for choice in allowed):
+            return None
+    x, y = arguments.get("x"), arguments.get("y")
+    if not all(isinstance(a, np.ndarray) and a.dtype.kind in "biuf" and a.ndim >= 1 for a in (x, y)) or len(x) != len(y):
+        return None
+    settings = {name: arguments.get(name) for name in SETTINGS}
+    batch, epochs, split, start = (settings[k] for k in ("batch_size", "epochs", "validation_split", "initial_epoch"))
+    if not ((batch is None or (_number(batch, (int, np.integer)) and batch > 0)) and _number(epochs, (int, np.integer))
+            and _number(split, (int, float, np.floating, np.integer)) and 0 <= split < 1
+            and _number(start, (int, np.integer)) and 0 <= start <= epochs and isinstance(settings["shuffle"], bool)):
+        return None
+    if not getattr(model, "compiled", False) or getattr(model, "optimizer", None) is None:
+        return None
+    try:
+        if int(model.optimizer.iterations.numpy()) != 0:
+            return None  # Trained before: the optimizer's state would count too.
+    except Exception:  # noqa: BLE001
+        return None
+    return {"batch_size": None if batch is None else int(batch), "epochs": int(epochs), "validation_split": float(split),
+            "shuffle": settings["shuffle"], "initial_epoch": int(start)}
+
+
+def describe(model: Any, x: np.ndarray, y: np.ndarray, settings: dict) -> dict:
+    """All that training depends on, as plain data (what the sandbox sends to the judge)."""
+    from mnistkit.engine.kerascodec import _jsonable, model_config
+
+    return {"config": model_config(model), "weights": model.get_weights(), "compile": _jsonable(model.get_compile_config()),
+            "eager": bool(model.run_eagerly), "x": x, "y": y, "settings": settings}
+
+
+def remembered_training(call: dict) -> dict:
+    """The result of training `call` (a `describe` of it): remembered, or trained now on a copy."""
+    import hashlib
+
+    data = hashlib.sha256()
+    for array in (call["x"], call["y"]):
+        array = np.ascontiguousarray(array)
+        data.update(f"{array.dtype.str}{array.shape}".encode())
+        data.update(array.tobytes())
+    import keras
+
+    try:
+        model = _load(call)
+        digest = memo.model_digest(model, VERSION, reference.fingerprint(), _unnamed(call["compile"]), call["eager"],
+                                   call["settings"], data.hexdigest())
+        return memo.remembered("fits", digest, lambda: _train(model, call))
+    finally:
+        # The random state afterwards is the same whether the training ran or was read back.
+        keras.utils.set_random_seed(reference.SEED)
+
+
+def _unnamed(compile_config: Any) -> Any:
+    """Compile settings without the optimizer's name ("adam" in one session, "adam_3" in another)."""
+    import copy
+
+    unnamed = copy.deepcopy(compile_config)
+    optimizer = unnamed.get("optimizer") if isinstance(unnamed, dict) else None
+    if isinstance(optimizer, dict) and isinstance(optimizer.get("config"), dict):
+        optimizer["config"].pop("name", None)
+    return unnamed
+
+
+def _load(call: dict) -> Any:
+    """The model `call` describes, loaded as data (no learner code), seeded, weighted and compiled."""
+    import keras
+
+    from mnistkit.engine.kerascodec import _foreign_part, _load as load_config, _unloadable
+
+    keras.utils.set_random_seed(reference.SEED)  # Its dropout layers' random streams start from the seed.
+    model = load_config(call["config"])
+    model.set_weights(call["weights"])
+    foreign = _foreign_part(call["compile"])
+    if foreign:
+        raise _unloadable(foreign)
+    model.compile_from_config(call["compile"])
+    model.run_eagerly = call["eager"]
+    return model
+
+
+def _train(model: Any, call: dict) -> dict:
+    import keras
+
+    settings = call["settings"]
+    keras.utils.set_random_seed(reference.SEED)  # Shuffling too.
+    history = model.fit(call["x"], call["y"], verbose=0, **settings)
+    result: dict[str, Any] = {f"weights.{i}": w for i, w in enumerate(model.get_weights())}
+    result.update({f"optimizer.{i}": np.array(v.numpy()) for i, v in enumerate(model.optimizer.variables)})
+    result.update({f"history.{i}.{key}": np.asarray(values, dtype=np.float64) for i, (key, values) in enumerate(history.history.items())})
+    result["epoch"] = np.asarray(history.epoch, dtype=np.int64)
+    result["steps"] = history.params.get("steps", -1)
+    return result
+
+
+def fit_plainly(model: Any, arguments: dict, settings: dict) -> Any:
+    """What `model.fit(**arguments)` returns, trained as the module says; the model is left trained."""
+    call = describe(model, arguments["x"], arguments["y"], settings)
+    result = SERVICE(call) if SERVICE is not None else remembered_training(call)
+    if result is None:
+        return None
+    history = apply(model, result, arguments.get("verbose"), settings["epochs"])
+    if SERVICE is not None:  # As remembered_training leaves it where it runs.
+        import keras
+
+        keras.utils.set_random_seed(reference.SEED)
+    return history
+
+
+def apply(model: Any, result: dict, verbose: Any, epochs: int) -> Any:
+    """Leave `model` as training left the copy, and return the History fit() would have returned."""
+    import keras
+
+    weights = [result[f"weights.{i}"] for i in range(len(model.get_weights()))]
+    model.set_weights(weights)
+    optimizer = model.optimizer
+    if not optimizer.built:
+        optimizer.build(model.trainable_variables)
+    variables = optimizer.variables
+    saved = sorted((int(name.split(".")[1]), value) for name, value in result.items() if name.startswith("optimizer."))
+    if len(saved) != len(variables):
+        raise ValueError("a remembered training that doesn't fit the model's optimizer")
+    for variable, (_, value) in zip(variables, saved):
+        variable.assign(value)
+    entries = sorted((int(name.split(".")[1]), name.split(".", 2)[2], value) for name, value in result.items()
+                     if name.startswith("history."))
+    history = keras.callbacks.History()
+    history.history = {key: [float(v) for v in values] for _, key, values in entries}
+    history.epoch = [int(e) for e in np.atleast_1d(result["epoch"])]
+    history.params = {"verbose": verbose, "epochs": epochs, "steps": int(result["steps"])}
+    history.set_model(model)
+    model.history = history
+    return history
+
+
+# --- The judge's side of a sandbox's request ----------------------------------------------------
+
+
+def serve(call: Any) -> dict | None:
+    """Train what a sandbox asked for (its description, read as data); None: let it train itself."""
+    if not isinstance(call, dict) or not isinstance(call.get("settings"), dict):
+        return None
+    x, y, settings = call.get("x"), call.get("y"), call["settings"]
+    if not (isinstance(x, np.ndarray) and isinstance(y, np.ndarray) and len(x) == len(y) <= MAX_IMAGES):
+        return None
+    epochs, start = settings.get("epochs"), settings.get("initial_epoch")
+    if not (_number(epochs, (int,)) and _number(start, (int,)) and 0 <= epochs - start <= MAX_EPOCHS):
+        return None
+    if not isinstance(call.get("weights"), list) or not isinstance(call.get("compile"), dict):
+        return None
+    if sum(w.nbytes for w in call["weights"]) > MAX_WEIGHT_BYTES:
+        return None
+    return remembered_training(call)
+
+
+# --- The trip between sandbox and judge ---------------------------------------------------------
+
+
+def call_bundle(call: dict) -> Any:
+    """A `describe`d call as a bundle (the model's settings as JSON text, the arrays as arrays)."""
+    import json
+
+    from mnistkit.engine.codec import Encoder
+
+    return Encoder().bundle({**call, "config": json.dumps(call["config"]), "compile": json.dumps(call["compile"])})
+
+
+def call_from(bundle: Any) -> dict | None:
+    """The call a sandbox sent, read as data; None when it is not one."""
+    import json
+
+    from mnistkit.engine.codec import Decoder, MalformedValue
+
+    try:
+        call = Decoder(bundle).decode()
+        if not isinstance(call, dict) or not all(isinstance(call.get(k), str) for k in ("config", "compile")):
+            return None
+        call["config"], call["compile"] = json.loads(call["config"]), json.loads(call["compile"])
+        weights = call.get("weights")
+        if not isinstance(weights, list) or not all(isinstance(w, np.ndarray) for w in weights):
+            return None
+        if not isinstance(call.get("eager"), bool):
+            return None
+        return call
+    except (MalformedValue, ValueError, RecursionError):
+        return None
+
+
+def result_bundle(result: dict) -> Any:
+    from mnistkit.engine.codec import Encoder
+
+    return Encoder().bundle({name: np.asarray(value) for name, value in result.items()})
+
+
+def result_from(bundle: Any) -> dict | None:
+    from mnistkit.engine.codec import Decoder, MalformedValue
+
+    try:
+        result = Decoder(bundle).decode()
+    except (MalformedValue, ValueError, RecursionError):
+        return None
+    return result if isinstance(result, dict) else None
