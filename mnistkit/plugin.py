@@ -354,6 +354,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             "tensorflow_imported": "tensorflow" in sys.modules,
             # A judge's sandbox: "forked" from a warm judge, or "started" as a cold process.
             "sandbox": getattr(runner, "kind", None),
+            # Step 6's fit() calls that the judge trained for the sandbox (mnistkit.fitting).
+            "fits_served": getattr(runner, "served", None),
         }
         text = json.dumps(payload, indent=1)
         if path.startswith("fd:"):

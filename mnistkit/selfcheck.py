@@ -81,6 +81,7 @@ class SuiteRun:
     stdout: str = ""
     tensorflow_imported: bool | None = None
     sandbox: str | None = None  # How a judge's sandbox began: "forked" (warm) or "started" (cold).
+    fits_served: int | None = None  # Step 6's fit() calls the judge trained for its sandbox.
 
     def by_folder(self) -> dict[str, list[dict]]:
         """Results grouped by the first part of each test's node id (the variant's folder)."""
@@ -110,7 +111,7 @@ def run_suite(targets: list[Path], solutions: bool = False, timeout: float = 600
         )
         payload = json.loads(report.read_text()) if report.exists() else {}
     return SuiteRun(completed.returncode, payload.get("tests", []), completed.stdout + completed.stderr, payload.get("tensorflow_imported"),
-                    payload.get("sandbox"))
+                    payload.get("sandbox"), payload.get("fits_served"))
 
 
 def variant_expectation(path: Path) -> str:

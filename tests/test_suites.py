@@ -42,6 +42,7 @@ _runs: dict[int, dict[str, list[dict]]] = {}
 _judged: dict[int, dict[str, list[dict]]] = {}
 _tensorflow_imported: dict[int, bool | None] = {}
 _judges_sandbox: dict[int, str | None] = {}
+_fits_served: dict[int, int | None] = {}
 
 
 def results_for(step_number: int, tmp_path_factory: pytest.TempPathFactory, shipped_kit) -> dict[str, list[dict]]:
@@ -67,6 +68,7 @@ def results_for(step_number: int, tmp_path_factory: pytest.TempPathFactory, ship
         _judged[step_number] = judged.by_folder()
         _tensorflow_imported[step_number] = run.tensorflow_imported
         _judges_sandbox[step_number] = judged.sandbox
+        _fits_served[step_number] = judged.fits_served
     return _runs[step_number]
 
 
@@ -114,6 +116,15 @@ def test_a_warm_judge_forks_its_sandbox(step_number, tmp_path_factory, shipped_k
         pytest.skip("no warm engine where fork is unsafe: everything runs cold")
     results_for(step_number, tmp_path_factory, shipped_kit)
     assert _judges_sandbox[step_number] == "forked", f"step {step_number}'s warm judge {_judges_sandbox[step_number]} its sandbox"
+
+
+def test_the_judge_trains_step_6s_plain_fits_for_its_sandbox(tmp_path_factory, shipped_kit):
+    """The sandbox can't keep what it trains (mnistkit/fitting.py): its plain fit() calls go to the
+    judge, two for each variant that trains (the quick run and the accuracy check)."""
+    results = results_for(6, tmp_path_factory, shipped_kit)
+    training = [name for name, tests in results.items()
+                if any(t["name"].endswith("test_trained_model_classifies_test_images") and t["status"] == "pass" for t in tests)]
+    assert _fits_served[6] is not None and _fits_served[6] >= 2 * len(training) > 0, (_fits_served[6], training)
 
 
 CASES = [pytest.param(step.number, path, id=f"step{step.number}-{path.stem}") for step in STEPS for path in variant_files(step)]

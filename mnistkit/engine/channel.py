@@ -96,6 +96,7 @@ class SandboxRunner:
         _copy_package(self.kit)
         self.copies: dict[Path, Path] = {}
         self.count = 0
+        self.served = 0  # fit() calls of the learner's code trained here (mnistkit.fitting), for the judge's report.
         self.lock = threading.Lock()
         to_sandbox_r, self.to_sandbox = os.pipe()
         self.from_sandbox, from_sandbox_w = os.pipe()
@@ -176,6 +177,7 @@ class SandboxRunner:
             except Exception:  # noqa: BLE001  (a model the kit can't load or train: the sandbox trains it and meets the error)
                 result = None
             if result is not None:
+                self.served += 1
                 path = self.scratch / f"fitted{self.count}-{fits}"
                 path.mkdir()
                 write_bundle(fitting.result_bundle(result), path)
