@@ -45,6 +45,29 @@ _judges_sandbox: dict[int, str | None] = {}
 _fits_served: dict[int, int | None] = {}
 
 
+_session: list[pytest.Session] = []
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _remember_session(request):
+    _session[:] = [request.session]
+
+
+def needs_variants(step_number: int) -> bool:
+    """Whether a test of this session looks at the step's variants: a run of only the stub and
+    solution checks (test_learner_path makes them) leaves out the step's other 30-40 files."""
+    stub_or_solution = (f"test_reference_solution_passes_every_test[{step_number}]",
+                        f"test_untouched_stub_reports_not_started[{step_number}]")
+    for item in _session[0].items if _session else []:
+        if not item.nodeid.split("::")[0].endswith("test_suites.py") or item.name in stub_or_solution:
+            continue
+        if item.name.endswith(f"[{step_number}]") or item.name.startswith(f"test_suite_judges_variant_as_expected[step{step_number}-"):
+            return True
+        if step_number == 6 and item.name == "test_the_judge_trains_step_6s_plain_fits_for_its_sandbox":
+            return True
+    return not _session
+
+
 def results_for(step_number: int, tmp_path_factory: pytest.TempPathFactory, shipped_kit) -> dict[str, list[dict]]:
     """The solution, the stub and all variants of one step, run once per session in one process."""
     if step_number not in _runs:
@@ -55,7 +78,8 @@ def results_for(step_number: int, tmp_path_factory: pytest.TempPathFactory, ship
         sources = [(SOLUTION, step.learner_file(True, shipped_kit.root))]
         if step_number not in shipped_kit.missing:
             sources.append((STUB, step.learner_file(root=shipped_kit.root)))
-        sources += [(v.stem, v) for v in variant_files(step)]
+        if needs_variants(step_number):
+            sources += [(v.stem, v) for v in variant_files(step)]
         for name, source in sources:
             (named / f"{name}.py").write_bytes(source.read_bytes())
         folders = lay_out_variants(step, sorted(named.glob("*.py")), scratch / "kits", shipped_kit.root)
