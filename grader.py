@@ -213,6 +213,11 @@ def main(argv: list[str]) -> int:
 
         return classroom_main(argv)
     args = parse_args(argv)
+    # Ctrl-C stops the grader even where it was started with SIGINT ignored (a shell's background
+    # job, some CI runners), which Python would otherwise inherit.
+    import signal
+
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     if args.hint is not None:
         return show_hint(args.hint)
     if args.compare is not None:

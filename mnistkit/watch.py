@@ -9,7 +9,6 @@ for the new one. Ctrl-C stops it.
 
 from __future__ import annotations
 
-import signal
 import sys
 import threading
 import time
@@ -75,9 +74,6 @@ class Check:
 
 
 def watch(interval: float = 0.05, jobs: int = 1) -> int:
-    # Ctrl-C stops the watch even where the grader was started with SIGINT ignored (a shell's
-    # background job, some CI runners), which Python would otherwise inherit.
-    signal.signal(signal.SIGINT, signal.default_int_handler)
     root = KIT_ROOT / "exercises"
     manifest, cache = load_manifest(), ResultCache()
     # The warm engine this user's checks of this kit share: every check is a fork, not a cold start.
