@@ -187,3 +187,42 @@ def test_report_opens_in_chromium_without_a_network_request(graded, tmp_path):
     own_hosts = {host(url) for url in own}  # Chromium's own calls home; their queries differ run to run.
     page = {url for url in requested if not url.startswith(("file:", "data:")) and host(url) not in own_hosts}
     assert not page, f"report.html made requests: {page}"
+
+
+def test_students_with_the_same_file_for_a_step_share_one_grade(graded):
+    """ada and grace hand in the same eight files: grace's steps are ada's verdicts, graded once."""
+    root, _, _ = graded
+    rows = rows_of(root / "out")
+    assert rows["ada"]["steps"] == rows["grace"]["steps"]
+    assert [s["message"] for s in rows["barbara"]["steps"]] == [s["message"] for s in rows["claude"]["steps"]]
+
+
+def test_the_same_file_is_graded_once_even_when_two_students_come_at_once():
+    import threading
+    import time
+
+    from mnistkit.classroom.cli import SameFiles
+
+    same, runs, gate = SameFiles(), [], threading.Barrier(3)
+
+    def compute(label):
+        runs.append(label)
+        time.sleep(0.2)  # The second student arrives while the first is graded.
+        return label
+
+    results = {}
+
+    def student(name, source):
+        gate.wait()
+        results[name] = same.grade(3, source, lambda: compute(name))
+
+    threads = [threading.Thread(target=student, args=(n, s)) for n, s in (("ada", b"x = 1\n"), ("grace", b"x = 1\n"), ("alan", b"x = 2\n"))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(runs) in (["ada", "alan"], ["alan", "grace"]) and results["ada"] == results["grace"] != results["alan"]
+    with pytest.raises(ZeroDivisionError):
+        same.grade(4, b"y", lambda: 1 / 0)
+    with pytest.raises(ZeroDivisionError):  # Who waited on a grade that broke hears of it too.
+        same.grade(4, b"y", lambda: "never computed")

@@ -15,7 +15,7 @@ import sys
 import tempfile
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 from mnistkit.classroom import gradebook
@@ -95,9 +95,10 @@ def grade_class(paths: list[Path], out: Path, jobs: int, shard: tuple[int, int] 
     print(f"{len(submissions)} submissions: {len(todo)} to grade, {len(rows)} unchanged since the last run", file=sys.stderr)
     engine = start_engine(list(STEPS)) if any(staged[s.name].files for s in todo) else None
     lock = threading.Lock()
+    same = SameFiles()
 
     def one(submission: Submission) -> dict:
-        row = grade_submission(submission, staged[submission.name], kit, manifest, engine)
+        row = grade_submission(submission, staged[submission.name], kit, manifest, engine, same)
         with lock:
             gradebook.append_result(results_path, row)
         return row
@@ -119,7 +120,36 @@ def grade_class(paths: list[Path], out: Path, jobs: int, shard: tuple[int, int] 
     return [rows[s.name] for s in submissions]
 
 
-def grade_submission(submission: Submission, staged, kit: str, manifest: dict, engine) -> dict:
+class SameFiles:
+    """Each step file graded once per run: students who hand in the same bytes for a step (the
+    reference solution, a file passed around) get the one verdict, which the same kit's judge
+    would give them each time. A second student waits for the first one's grade."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.grades: dict[tuple[int, str], Future] = {}
+
+    def grade(self, step_number: int, source: bytes | None, compute):
+        import hashlib
+
+        key = (step_number, "missing" if source is None else hashlib.sha256(source).hexdigest())
+        with self.lock:
+            future = self.grades.get(key)
+            first = future is None
+            if first:
+                future = self.grades[key] = Future()
+        if not first:
+            return future.result()
+        try:
+            result = compute()
+        except BaseException as error:
+            future.set_exception(error)
+            raise
+        future.set_result(result)
+        return result
+
+
+def grade_submission(submission: Submission, staged, kit: str, manifest: dict, engine, same: SameFiles | None = None) -> dict:
     """One results.jsonl row: every step graded afresh with this kit, or the reason there is nothing to grade."""
     from mnistkit.grading import ERROR, StepResult, grade_step
     from mnistkit.report import to_json
@@ -136,7 +166,11 @@ def grade_submission(submission: Submission, staged, kit: str, manifest: dict, e
             if step.number in staged.step_problems:
                 results.append(StepResult(step.number, step.title, ERROR, message=staged.step_problems[step.number]))
             else:
-                results.append(grade_step(step, manifest, fresh=True, submission=folder, engine=engine))
+                def compute(step=step):
+                    return grade_step(step, manifest, fresh=True, submission=folder, engine=engine)
+
+                source = staged.files.get(step.number)
+                results.append(compute() if same is None else same.grade(step.number, source, compute))
     summary = to_json(results)
     return row | {"status": "graded", "points": summary["points"], "done": summary["done"],
                   "seconds": round(time.monotonic() - started, 2), "steps": summary["steps"]}
