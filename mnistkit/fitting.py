@@ -109,6 +109,26 @@ def remembered_training(call: dict) -> dict:
         keras.utils.set_random_seed(reference.SEED)
 
 
+def remembered_score(model: Any, x: np.ndarray, y: np.ndarray, batch_size: int) -> tuple[float, float]:
+    """`model.evaluate(x, y)`'s (loss, accuracy), remembered per machine by the model's configuration,
+    weights and compile settings and by the data: a trained model met again is not evaluated again."""
+    import hashlib
+
+    data = hashlib.sha256()
+    for array in (x, y):
+        array = np.ascontiguousarray(array)
+        data.update(f"{array.dtype.str}{array.shape}".encode())
+        data.update(array.tobytes())
+
+    def evaluate() -> dict:
+        loss, accuracy = model.evaluate(x, y, batch_size=batch_size, verbose=0)
+        return {"loss": float(loss), "accuracy": float(accuracy)}
+
+    digest = memo.model_digest(model, "score", _unnamed(model.get_compile_config()), batch_size, data.hexdigest())
+    score = memo.remembered("scores", digest, evaluate)
+    return score["loss"], score["accuracy"]
+
+
 def _unnamed(compile_config: Any) -> Any:
     """Compile settings without the optimizer's name ("adam" in one session, "adam_3" in another)."""
     import copy
