@@ -92,19 +92,12 @@ class SuiteRun:
 
 
 def run_suite(targets: list[Path], solutions: bool = False, timeout: float = 600, judge: bool = False,
-              warm: bool = False, engine=None) -> SuiteRun:
+              warm: bool = False) -> SuiteRun:
     """One pytest process over `targets`; `judge` runs the learner's functions in a sandbox, as the
     grader does; `warm` forks that pytest from a warm engine (`python -m mnistkit.selfcheck`)."""
     with tempfile.TemporaryDirectory() as scratch:
         report = Path(scratch) / "report.json"
         command = pytest_command(targets, report, solutions, judge=judge)
-        if warm and engine is not None and engine.usable():  # A warm engine the caller keeps for several runs.
-            from mnistkit.grading import MEMORY_CAP
-
-            run = engine.run(command[3:], Path(targets[0]).parent, isolated_env(), timeout, MEMORY_CAP)
-            payload = json.loads(report.read_text()) if report.exists() else {}
-            return SuiteRun(3 if run.code is None else run.code, payload.get("tests", []), run.output,
-                            payload.get("tensorflow_imported"), payload.get("sandbox"), payload.get("fits_served"))
         if warm:
             command = [sys.executable, "-m", "mnistkit.selfcheck", "--warm", *command[3:]]
         completed = subprocess.run(

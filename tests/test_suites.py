@@ -53,27 +53,6 @@ def _remember_session(request):
     _session[:] = [request.session]
 
 
-_engine: list = []
-
-
-def warm_engine():
-    """One warm engine for every step's judged run (as the grader keeps one for all its steps),
-    rather than one started for each; None where fork is unsafe (the runs start their own, cold)."""
-    from mnistkit.engine.warm import Engine, fork_is_safe
-    from mnistkit.selfcheck import isolated_env
-
-    if not _engine and fork_is_safe():
-        _engine.append(Engine(isolated_env(), Path.cwd()))
-    return _engine[0] if _engine else None
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _close_the_engine():
-    yield
-    while _engine:
-        _engine.pop().close()
-
-
 def needs_variants(step_number: int) -> bool:
     """Whether a test of this session looks at the step's variants: a run of only the stub and
     solution checks (test_learner_path makes them) leaves out the step's other 30-40 files."""
@@ -104,9 +83,8 @@ def results_for(step_number: int, tmp_path_factory: pytest.TempPathFactory, ship
         for name, source in sources:
             (named / f"{name}.py").write_bytes(source.read_bytes())
         folders = lay_out_variants(step, sorted(named.glob("*.py")), scratch / "kits", shipped_kit.root)
-        engine = warm_engine()
         with ThreadPoolExecutor(2) as pool:  # The two runs side by side: the machine has two cores.
-            run, judged = pool.map(lambda judge: run_suite(folders, judge=judge, warm=judge, engine=engine), (False, True))
+            run, judged = pool.map(lambda judge: run_suite(folders, judge=judge, warm=judge), (False, True))
         for outcome in (run, judged):
             missing = [name for name, _ in sources if name not in outcome.by_folder()]
             assert not missing, f"no results for {missing}; pytest said:\n{outcome.stdout[-3000:]}"
