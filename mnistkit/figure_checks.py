@@ -14,9 +14,7 @@ tutorial's terms, what the figure lacks.
 
 from __future__ import annotations
 
-import os
 import re
-import zipfile
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -54,52 +52,29 @@ class TrainedModel:
     accuracy: float
 
 
-def _weights_file() -> Path:
-    """Where this machine keeps the trained weights, named for everything they depend on.
-
-    In the user's cache folder, not in the kit: a submission can't bring its own, and the
-    learner's sandbox can't write there."""
-    import hashlib
-
-    from mnistkit.memo import cache_folder, library_versions
-
-    digest = hashlib.sha256(reference.fingerprint().encode())
-    digest.update(f"{TRAIN_IMAGES} {TRAIN_BATCH_SIZE} {reference.SEED} {library_versions()}".encode())
-    return cache_folder() / f"trained-{digest.hexdigest()[:16]}.npz"
-
-
 @cache
 def trained_model():
     """The kit's compiled and trained CNN, built once per process (step 8 needs no more).
 
-    Trained once per machine: the weights are kept on disk and read back by later runs (an
-    unreadable or mismatched file is trained again), except by a grade that counts, which trains
-    its own (mnistkit/memo.py says why)."""
+    Trained once per machine: its weights are kept in the user's cache folder (mnistkit/memo.py),
+    named for everything they depend on, and read back by later runs, except by a grade that
+    counts, which trains its own. Not in the kit: a submission can't bring its own, and the
+    learner's sandbox can't write there."""
     from mnistkit import memo
     from mnistkit.data import load_mnist
 
     reference.reset_keras()
     model = reference.compile_model(reference.build_model(layered=False))
-    kept = _weights_file()
-    try:
-        if not memo.READ:
-            raise FileNotFoundError(kept)
-        with np.load(kept, allow_pickle=False) as archive:
-            weights = [archive[f"w{i}"] for i in range(len(archive.files))]
-        model.set_weights(weights)
-        return model
-    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
-        pass  # Missing or damaged: trained again, and replaced.
-    (x_train, y_train), _ = load_mnist()
-    reference.train(model, reference.prepare(x_train[:TRAIN_IMAGES]), y_train[:TRAIN_IMAGES], epochs=1,
-                    batch_size=TRAIN_BATCH_SIZE)
-    try:
-        kept.parent.mkdir(parents=True, exist_ok=True)
-        scratch = kept.with_suffix(f".{os.getpid()}.npz")
-        np.savez(scratch, **{f"w{i}": w for i, w in enumerate(model.get_weights())})
-        scratch.replace(kept)
-    except OSError:
-        pass  # A read-only home still checks; it trains each time.
+
+    def train() -> dict:
+        (x_train, y_train), _ = load_mnist()
+        reference.train(model, reference.prepare(x_train[:TRAIN_IMAGES]), y_train[:TRAIN_IMAGES], epochs=1,
+                        batch_size=TRAIN_BATCH_SIZE)
+        return {f"w{i}": w for i, w in enumerate(model.get_weights())}
+
+    digest = memo.model_digest(model, "trained", TRAIN_IMAGES, TRAIN_BATCH_SIZE, reference.SEED, reference.fingerprint())
+    weights = memo.remembered("trained", digest, train)
+    model.set_weights([weights[f"w{i}"] for i in range(len(weights))])
     return model
 
 

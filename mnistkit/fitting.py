@@ -63,18 +63,26 @@ def plain_settings(model: Any, arguments: dict) -> dict | None:
     x, y = arguments.get("x"), arguments.get("y")
     if not all(isinstance(a, np.ndarray) and a.dtype.kind in "biuf" and a.ndim >= 1 for a in (x, y)) or len(x) != len(y):
         return None
-    settings = {name: arguments.get(name) for name in SETTINGS}
-    batch, epochs, split, start = (settings[k] for k in ("batch_size", "epochs", "validation_split", "initial_epoch"))
-    if not ((batch is None or (_number(batch, (int, np.integer)) and batch > 0)) and _number(epochs, (int, np.integer))
-            and _number(split, (int, float, np.floating, np.integer)) and 0 <= split < 1
-            and _number(start, (int, np.integer)) and 0 <= start <= epochs and isinstance(settings["shuffle"], bool)):
-        return None
     if not getattr(model, "compiled", False) or getattr(model, "optimizer", None) is None:
         return None
     try:
         if int(model.optimizer.iterations.numpy()) != 0:
             return None  # Trained before: the optimizer's state would count too.
     except Exception:  # noqa: BLE001
+        return None
+    return checked_settings({name: arguments.get(name) for name in SETTINGS})
+
+
+def checked_settings(settings: Any) -> dict | None:
+    """`settings` (SETTINGS, no more) with plain Python values, if each is valid for fit(); else None.
+    The judge checks what a sandbox sends with it again."""
+    if not isinstance(settings, dict) or set(settings) != set(SETTINGS):
+        return None
+    batch, epochs, split, start = (settings[k] for k in ("batch_size", "epochs", "validation_split", "initial_epoch"))
+    integer = (int, np.integer)
+    if not ((batch is None or (_number(batch, integer) and batch > 0)) and _number(epochs, integer)
+            and _number(split, (*integer, float, np.floating)) and 0 <= split < 1
+            and _number(start, integer) and 0 <= start <= epochs and isinstance(settings["shuffle"], bool)):
         return None
     return {"batch_size": None if batch is None else int(batch), "epochs": int(epochs), "validation_split": float(split),
             "shuffle": settings["shuffle"], "initial_epoch": int(start)}
@@ -90,19 +98,12 @@ def describe(model: Any, x: np.ndarray, y: np.ndarray, settings: dict) -> dict:
 
 def remembered_training(call: dict) -> dict:
     """The result of training `call` (a `describe` of it): remembered, or trained now on a copy."""
-    import hashlib
-
-    data = hashlib.sha256()
-    for array in (call["x"], call["y"]):
-        array = np.ascontiguousarray(array)
-        data.update(f"{array.dtype.str}{array.shape}".encode())
-        data.update(array.tobytes())
     import keras
 
     try:
         model = _load(call)
         digest = memo.model_digest(model, VERSION, reference.fingerprint(), _unnamed(call["compile"]), call["eager"],
-                                   call["settings"], data.hexdigest())
+                                   call["settings"], memo.arrays_digest(call["x"], call["y"]))
         return memo.remembered("fits", digest, lambda: _train(model, call))
     finally:
         # The random state afterwards is the same whether the training ran or was read back.
@@ -112,19 +113,11 @@ def remembered_training(call: dict) -> dict:
 def remembered_score(model: Any, x: np.ndarray, y: np.ndarray, batch_size: int) -> tuple[float, float]:
     """`model.evaluate(x, y)`'s (loss, accuracy), remembered per machine by the model's configuration,
     weights and compile settings and by the data: a trained model met again is not evaluated again."""
-    import hashlib
-
-    data = hashlib.sha256()
-    for array in (x, y):
-        array = np.ascontiguousarray(array)
-        data.update(f"{array.dtype.str}{array.shape}".encode())
-        data.update(array.tobytes())
-
     def evaluate() -> dict:
         loss, accuracy = model.evaluate(x, y, batch_size=batch_size, verbose=0)
         return {"loss": float(loss), "accuracy": float(accuracy)}
 
-    digest = memo.model_digest(model, "score", _unnamed(model.get_compile_config()), batch_size, data.hexdigest())
+    digest = memo.model_digest(model, "score", _unnamed(model.get_compile_config()), batch_size, memo.arrays_digest(x, y))
     score = memo.remembered("scores", digest, evaluate)
     return score["loss"], score["accuracy"]
 
@@ -218,11 +211,10 @@ def serve(call: Any) -> dict | None:
     """Train what a sandbox asked for (its description, read as data); None: let it train itself."""
     if not isinstance(call, dict) or not isinstance(call.get("settings"), dict):
         return None
-    x, y, settings = call.get("x"), call.get("y"), call["settings"]
-    if not (isinstance(x, np.ndarray) and isinstance(y, np.ndarray) and len(x) == len(y) <= MAX_IMAGES):
+    x, y, settings = call.get("x"), call.get("y"), checked_settings(call["settings"])
+    if not (isinstance(x, np.ndarray) and isinstance(y, np.ndarray) and x.ndim >= 1 and len(x) == len(y) <= MAX_IMAGES):
         return None
-    epochs, start = settings.get("epochs"), settings.get("initial_epoch")
-    if not (_number(epochs, (int,)) and _number(start, (int,)) and 0 <= epochs - start <= MAX_EPOCHS):
+    if settings is None or settings != call["settings"] or settings["epochs"] - settings["initial_epoch"] > MAX_EPOCHS:
         return None
     if not isinstance(call.get("weights"), list) or not isinstance(call.get("compile"), dict):
         return None

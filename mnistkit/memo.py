@@ -63,11 +63,20 @@ def model_digest(model: Any, *context: Any) -> str:
 
     digest = hashlib.sha256()
     digest.update(json.dumps(_anonymous(model.get_config()), sort_keys=True, default=repr).encode())
-    for weights in model.get_weights():
-        array = np.ascontiguousarray(weights)
+    digest.update(arrays_digest(*model.get_weights()).encode())
+    digest.update(json.dumps([library_versions(), *context], default=repr).encode())
+    return digest.hexdigest()
+
+
+def arrays_digest(*arrays: Any) -> str:
+    """A digest of arrays: their dtypes, shapes and bytes."""
+    import numpy as np
+
+    digest = hashlib.sha256()
+    for array in arrays:
+        array = np.ascontiguousarray(array)
         digest.update(f"{array.dtype.str}{array.shape}".encode())
         digest.update(array.tobytes())
-    digest.update(json.dumps([library_versions(), *context], default=repr).encode())
     return digest.hexdigest()
 
 

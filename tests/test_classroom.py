@@ -190,11 +190,13 @@ def test_report_opens_in_chromium_without_a_network_request(graded, tmp_path):
 
 
 def test_students_with_the_same_file_for_a_step_share_one_grade(graded):
-    """ada and grace hand in the same eight files: grace's steps are ada's verdicts, graded once."""
+    """ada and grace hand in the same eight files and get the same verdicts; a step file that differs
+    is graded for itself (alan and donald make different mistakes in step 1)."""
     root, _, _ = graded
     rows = rows_of(root / "out")
     assert rows["ada"]["steps"] == rows["grace"]["steps"]
     assert [s["message"] for s in rows["barbara"]["steps"]] == [s["message"] for s in rows["claude"]["steps"]]
+    assert rows["alan"]["steps"][0]["message"] != rows["donald"]["steps"][0]["message"]
 
 
 def test_the_same_file_is_graded_once_even_when_two_students_come_at_once():

@@ -4,10 +4,13 @@ leaves it, and only plain calls are taken over."""
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pytest
 
 from mnistkit import fitting, memo, reference
+from mnistkit.checks import Mistake
 from mnistkit.training_checks import quick_model, recording_cnn
 
 
@@ -132,12 +135,18 @@ def test_the_judge_declines_what_is_not_a_plain_training(images):
                                           "initial_epoch": 0})
     assert fitting.serve(None) is None and fitting.serve({"settings": {}}) is None
     assert fitting.serve({**call, "settings": {**call["settings"], "epochs": fitting.MAX_EPOCHS + 1}}) is None
+    assert fitting.serve({**call, "settings": {**call["settings"], "steps_per_epoch": 10**9}}) is None  # Not a setting it takes.
+    assert fitting.serve({**call, "settings": {**call["settings"], "validation_split": 1.5}}) is None
     assert fitting.serve({**call, "x": x[:10]}) is None  # Fewer images than labels.
     # What a sandbox sends crosses as data and is read back as the same call.
     crossed = fitting.call_from(fitting.call_bundle(call))
     assert crossed["config"] == call["config"] and crossed["settings"] == call["settings"]
     np.testing.assert_array_equal(crossed["x"], x)
-    assert fitting.call_from(fitting.call_bundle({**call, "config": {"class_name": "Lambda"}})) is not None
-    with pytest.raises(Exception, match="can't load"):  # A foreign part is refused before anything loads.
+    # A part that only the learner's code could load is refused before anything is built.
+    lambda_layer = copy.deepcopy(crossed["config"])
+    lambda_layer["config"]["layers"][1]["class_name"] = "Lambda"
+    with pytest.raises(Mistake, match="a Lambda layer"):
+        fitting.serve({**crossed, "config": lambda_layer})
+    with pytest.raises(Mistake, match="can't load"):
         fitting.serve({**crossed, "compile": {**crossed["compile"], "loss": {"module": "evil", "class_name": "Loss",
                                                                              "config": {}, "registered_name": "Loss"}}})
