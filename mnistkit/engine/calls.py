@@ -203,6 +203,7 @@ def run_request(function: Callable[..., Any], request: Bundle, seed: int, fresh:
     """Call `function` on the request's arguments; the reply carries everything the judge may read."""
     seed_everything(seed, fresh)
     decoder = Decoder(request)
+    decoder.kept_models = []  # Models to keep for the next call if this one leaves them as they were (kerascodec.KEPT).
     args, kwargs = decoder.decode(request.tree["args"]), decoder.decode(request.tree["kwargs"])
     given = list(args) + list(kwargs.values())
     result, error = None, None
@@ -219,5 +220,9 @@ def run_request(function: Callable[..., Any], request: Bundle, seed: int, fresh:
         result_node, error = None, error or {"type": "Mistake", "kit": True, "base": "AssertionError",
                                             "message": f"what your function returned can't be read: {type(problem).__name__}: {problem}"}
     states = [argument_state(encoder, argument) for argument in given]
+    if decoder.kept_models:
+        from mnistkit.engine.kerascodec import KEPT
+
+        KEPT.give_back(decoder.kept_models)
     output = capture() if capture is not None else ""
     return Bundle({"result": result_node, "error": error, "states": states, "output": output}, encoder.blobs)

@@ -213,6 +213,7 @@ class Decoder:
         self._made: dict[int, Any] = {}
         self._nodes = 0
         self.tree = bundle.tree
+        self.kept_models: list | None = None  # The learner's side reuses untouched models (kerascodec.KEPT).
 
     def decode(self, node: Any = ..., depth: int = 0) -> Any:
         if node is ...:

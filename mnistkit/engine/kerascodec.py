@@ -235,11 +235,17 @@ def decode(decoder: Any, kind: str, node: dict, depth: int) -> Any:
     if kind == "unsendable":
         raise _unloadable(decoder.text(node, "what", 400))
     if kind == "model":
-        model = _load(node.get("config"))
+        reusing = decoder.kept_models is not None and not isinstance(node.get("recording"), dict)
+        key = _kept_key(node) if reusing else None
+        model = KEPT.take(key) if reusing else None
+        if model is None:
+            model = _load(node.get("config"))
         if isinstance(node.get("recording"), dict):
             model = _recording(decoder, model, node["recording"])
         decoder._remember(node, model)
         apply_state(decoder, model, node)
+        if reusing:
+            decoder.kept_models.append((key, model, Snapshot(model)))
         return model
     if kind == "history":
         import keras
@@ -254,3 +260,87 @@ def decode(decoder: Any, kind: str, node: dict, depth: int) -> Any:
             history.set_model(model)
         return history
     return None
+
+
+# --- Models kept between calls on the learner's side ------------------------------------------------
+#
+# Every call of a learner's function gets its own copy of each model argument, loaded from the
+# config. For step 7 that was most of a check: loading the kit's CNN (about 0.1 s) and tracing its
+# evaluate() and predict() again (about 0.3 s) for every call, 2-4 calls a check. A copy that the
+# call left exactly as it was handed over (the same attributes, config, compile settings, weights
+# and optimizer state; only Keras's traced functions added) is kept, and the next call given a
+# model of the same config and compile settings gets it back, with the request's weights. Anything
+# else (trained, recompiled, a layer or attribute changed) is dropped and the next call loads its
+# own. Only the learner's side keeps models (`run_request`); the judge never does.
+
+_TRACES = frozenset({"test_function", "predict_function", "_called", "stop_evaluating", "stop_predicting"})
+
+
+class Snapshot:
+    """What a learner's call could change in a model, to tell afterwards whether it did."""
+
+    def __init__(self, model: Any) -> None:
+        import hashlib
+
+        import keras
+
+        owners = [model, *model.layers]
+        self.attributes = [{k: v for k, v in vars(owner).items() if k not in _TRACES} for owner in owners]
+        digest = hashlib.sha256()
+        # Of the optimizer, what any training or change of settings moves (its slots only move with them).
+        optimizer = getattr(model, "optimizer", None)
+        variables = list(model.weights) + [getattr(optimizer, name) for name in ("iterations", "learning_rate")
+                                           if isinstance(getattr(optimizer, name, None), keras.Variable)]
+        for variable in variables:
+            value = np.asarray(variable)
+            digest.update(str((value.dtype, value.shape)).encode())
+            digest.update(np.ascontiguousarray(value).tobytes())
+        self.values = digest.hexdigest()
+        self.settings = json.dumps([model.get_config(), model.get_compile_config(), bool(getattr(model, "run_eagerly", False))],
+                                   sort_keys=True, default=repr)
+
+    def same(self, other: "Snapshot") -> bool:
+        return (self.values == other.values and self.settings == other.settings
+                and len(self.attributes) == len(other.attributes)
+                and all(a.keys() == b.keys() and all(a[k] is b[k] for k in a) for a, b in zip(self.attributes, other.attributes)))
+
+
+def _kept_key(node: dict) -> str:
+    return json.dumps([node.get("config"), node.get("compile"), node.get("eager") is True, node.get("type")],
+                      sort_keys=True, default=repr)
+
+
+class KeptModels:
+    """A few models the learner's calls left untouched, by config and compile settings."""
+
+    LIMIT = 4
+
+    def __init__(self) -> None:
+        self.models: dict[str, tuple[Any, Snapshot]] = {}
+
+    def take(self, key: str) -> Any:
+        kept = self.models.pop(key, None)
+        if kept is None:
+            return None
+        model, snapshot = kept
+        try:
+            untouched = snapshot.same(Snapshot(model))  # Nothing changed it while it was kept.
+            model.reset_metrics()
+        except Exception:  # noqa: BLE001  (a model something broke meanwhile)
+            return None
+        return model if untouched else None
+
+    def give_back(self, handed: list[tuple[str, Any, Snapshot]]) -> None:
+        for key, model, snapshot in handed:
+            try:
+                after = Snapshot(model)
+            except Exception:  # noqa: BLE001
+                continue
+            if snapshot.same(after):
+                self.models.pop(key, None)
+                self.models[key] = (model, after)
+                while len(self.models) > self.LIMIT:
+                    self.models.pop(next(iter(self.models)))
+
+
+KEPT = KeptModels()
