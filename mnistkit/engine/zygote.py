@@ -160,11 +160,14 @@ def serve(connections: list[Connection], listener: socket.socket | None = None, 
 
     become_subreaper()  # What a judge's processes leave behind comes back here, to be killed.
     waiting: dict[int, tuple[Connection, object]] = {}
+    ends: dict[int, int] = {}  # A pidfd per running judge: readable the moment it exits.
     last = time.monotonic()
     while True:
         sockets = [c.sock for c in connections] + ([listener] if listener is not None else [])
-        readable, _, _ = select.select(sockets, [], [], 0.05)
+        readable, _, _ = select.select(sockets + list(ends), [], [], 0.05)
         for sock in readable:
+            if isinstance(sock, int):
+                continue  # A judge ended: reaped below.
             if sock is listener:
                 accepted, _ = listener.accept()
                 if same_user(accepted):
@@ -197,9 +200,15 @@ def serve(connections: list[Connection], listener: socket.socket | None = None, 
                 if pid == 0:
                     for other in sockets:
                         other.close()
+                    for fd in ends:
+                        os.close(fd)
                     become_judge(request, taken)
                 for fd in taken:
                     os.close(fd)
+                try:
+                    ends[os.pidfd_open(pid)] = pid
+                except (AttributeError, OSError):
+                    pass  # Without pidfds (Linux before 5.3) its end is seen within the select's timeout.
                 waiting[pid] = (connection, request["id"])
                 connection.send({"id": request["id"], "pid": pid})
         while True:
@@ -209,6 +218,9 @@ def serve(connections: list[Connection], listener: socket.socket | None = None, 
                 break
             if pid == 0:
                 break
+            for fd in [fd for fd, judge in ends.items() if judge == pid]:
+                del ends[fd]
+                os.close(fd)
             if pid in waiting:
                 connection, number = waiting.pop(pid)
                 connection.send({"id": number, "exit": os.waitstatus_to_exitcode(status)})
