@@ -1,3 +1,56 @@
 # The kit's pytest plugin gives the suites `--solutions`, the learner's functions as fixtures and
 # short failure messages; see mnistkit/plugin.py.
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
 pytest_plugins = ["mnistkit.plugin"]
+
+SELF_TEST = Path(__file__).resolve().parent / "tests"
+WORKERS = 2  # The kit's self-test on two cores; more gain little (each suite run already uses two processes).
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> None:
+    """The kit's self-test (a bare `pytest`, or any part of tests/) spreads its test files over two
+    worker processes with pytest-xdist, unless told otherwise (`-n 0`, `-p no:xdist`).
+
+    A learner's `pytest exercises/stepN` never does, nor a self-test run inside a test."""
+    if not config.pluginmanager.hasplugin("xdist") or config.getoption("numprocesses", None) is not None:
+        return
+    if os.environ.get("PYTEST_XDIST_WORKER") or os.environ.get("MNISTKIT_TEST_CACHE_OWNER"):
+        return
+    if (os.cpu_count() or 1) < 2 or config.getoption("collectonly") or config.getoption("usepdb", False):
+        return
+    here = config.invocation_params.dir
+    paths = [(here / str(arg).split("::")[0]).resolve() for arg in config.args]
+    if not paths or not all(path == SELF_TEST or SELF_TEST in path.parents for path in paths):
+        return
+    config.option.numprocesses = WORKERS
+    config.option.dist = "loadscope"  # Scheduled by work_unit() below.
+
+
+def work_unit(nodeid: str) -> str:
+    """What runs together on one worker: a test file's tests (they share its costly fixtures), and
+    in tests/test_suites.py each step's tests (they share that step's runs, made once per process)."""
+    import re
+
+    file, _, test = nodeid.partition("::")
+    if not file.endswith("test_suites.py"):
+        return file
+    step = re.search(r"\[(?:step)?(\d+)(?:\]|-)", test) or re.search(r"step_(\d+)", test)
+    return f"{file}::step{step.group(1)}" if step else file
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByWorkUnit(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return work_unit(nodeid)
+
+    return ByWorkUnit(config, log)
