@@ -36,13 +36,11 @@ def pytest_cmdline_main(config: pytest.Config) -> None:
 def work_unit(nodeid: str) -> str:
     """What runs together on one worker: a test file's tests (they share its costly fixtures), and
     in tests/test_suites.py each step's tests (they share that step's runs, made once per process)."""
-    import re
+    from tests.suite_steps import step_of
 
     file, _, test = nodeid.partition("::")
-    if not file.endswith("test_suites.py"):
-        return file
-    step = re.search(r"\[(?:step)?(\d+)(?:\]|-)", test) or re.search(r"step_(\d+)", test)
-    return f"{file}::step{step.group(1)}" if step else file
+    step = step_of(test) if file.endswith("test_suites.py") else None
+    return file if step is None else f"{file}::step{step}"
 
 
 @pytest.hookimpl(optionalhook=True)

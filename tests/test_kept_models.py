@@ -68,34 +68,36 @@ def test_a_kept_model_gets_the_weights_of_the_next_request(model):
     np.testing.assert_allclose(result, model.predict(X, verbose=0), rtol=1e-6)
 
 
-def changes(name):
-    """Learner functions that change the model they are given, each in another way."""
+def trained(model, x):
+    model.fit(x, Y, epochs=1, verbose=0)
+
+
+def recompiled(model, x):
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+
+
+def swapped_activation(model, x):
     import keras
 
-    def trained(model, x):
-        model.fit(x, Y, epochs=1, verbose=0)
-
-    def recompiled(model, x):
-        model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-
-    def activation(model, x):
-        model.layers[0].activation = keras.activations.sigmoid  # Weights, config ids: all else the same.
-
-    def attribute(model, x):
-        model.note = "mine"
-
-    def frozen(model, x):
-        model.layers[0].trainable = False
-
-    def zero_learning_rate_fit(model, x):  # The weights stay; the optimizer's step count moves.
-        model.optimizer.learning_rate.assign(0.0)
-        model.fit(x, Y, epochs=1, verbose=0)
-        model.optimizer.learning_rate.assign(0.001)
-
-    return locals()[name]
+    model.layers[0].activation = keras.activations.sigmoid  # Weights the same; an attribute replaced.
 
 
-@pytest.mark.parametrize("change", ["trained", "recompiled", "activation", "attribute", "frozen", "zero_learning_rate_fit"])
+def new_attribute(model, x):
+    model.note = "mine"
+
+
+def frozen(model, x):
+    model.layers[0].trainable = False
+
+
+def fit_at_learning_rate_zero(model, x):  # The weights stay; the optimizer's step count moves.
+    model.optimizer.learning_rate.assign(0.0)
+    model.fit(x, Y, epochs=1, verbose=0)
+    model.optimizer.learning_rate.assign(0.001)
+
+
+@pytest.mark.parametrize("change", [trained, recompiled, swapped_activation, new_attribute, frozen, fit_at_learning_rate_zero],
+                         ids=lambda change: change.__name__)
 def test_a_model_the_call_changed_is_never_handed_on(model, change):
     import keras
 
@@ -103,7 +105,7 @@ def test_a_model_the_call_changed_is_never_handed_on(model, change):
 
     def changing(m, x):
         changed.append(m)
-        changes(change)(m, x)
+        change(m, x)
 
     call(changing, model, X)
     models: list = []

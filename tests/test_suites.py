@@ -24,6 +24,7 @@ import pytest
 
 from mnistkit.selfcheck import lay_out_variants, run_suite, variant_expectation
 from mnistkit.steps import STEPS, get_step
+from tests.suite_steps import STEP_6_FITS, step_of
 
 # The first test of a step runs all its variants, twice side by side (about 40 files for step 6,
 # each trained on: measured 224 s for one run on a busy 2-core machine); the kit's 300 s safety
@@ -58,14 +59,9 @@ def needs_variants(step_number: int) -> bool:
     solution checks (test_learner_path makes them) leaves out the step's other 30-40 files."""
     stub_or_solution = (f"test_reference_solution_passes_every_test[{step_number}]",
                         f"test_untouched_stub_reports_not_started[{step_number}]")
-    for item in _session[0].items if _session else []:
-        if not item.nodeid.split("::")[0].endswith("test_suites.py") or item.name in stub_or_solution:
-            continue
-        if item.name.endswith(f"[{step_number}]") or item.name.startswith(f"test_suite_judges_variant_as_expected[step{step_number}-"):
-            return True
-        if step_number == 6 and item.name == "test_the_judge_trains_step_6s_plain_fits_for_its_sandbox":
-            return True
-    return not _session
+    return not _session or any(
+        item.nodeid.split("::")[0].endswith("test_suites.py") and item.name not in stub_or_solution and step_of(item.name) == step_number
+        for item in _session[0].items)
 
 
 def results_for(step_number: int, tmp_path_factory: pytest.TempPathFactory, shipped_kit) -> dict[str, list[dict]]:
@@ -149,6 +145,9 @@ def test_the_judge_trains_step_6s_plain_fits_for_its_sandbox(tmp_path_factory, s
     training = [name for name, tests in results.items()
                 if any(t["name"].endswith("test_trained_model_classifies_test_images") and t["status"] == "pass" for t in tests)]
     assert _fits_served[6] is not None and _fits_served[6] >= 2 * len(training) > 0, (_fits_served[6], training)
+
+
+assert test_the_judge_trains_step_6s_plain_fits_for_its_sandbox.__name__ == STEP_6_FITS  # The name tests/suite_steps.py knows it by.
 
 
 CASES = [pytest.param(step.number, path, id=f"step{step.number}-{path.stem}") for step in STEPS for path in variant_files(step)]
