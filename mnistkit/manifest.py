@@ -41,7 +41,8 @@ def collect_test_names(root: Path = KIT_ROOT) -> dict[int, list[str]]:
     files = [str(f) for step in STEPS for f in step.test_files(root)]
     completed = subprocess.run(
         [sys.executable, "-m", "pytest", *files, "--collect-only", "-q", "-p", "mnistkit.plugin", "--noconftest",
-         "-c", "/dev/null", "--rootdir", str(exercises), "--import-mode=importlib", "-p", "no:cacheprovider"],
+         "-c", "/dev/null", "--rootdir", str(exercises),
+         "--confcutdir", str(exercises), "--import-mode=importlib", "-p", "no:cacheprovider"],
         capture_output=True, text=True, env=isolated_env(), cwd=exercises, check=False,
     )
     names: dict[int, list[str]] = {step.number: [] for step in STEPS}

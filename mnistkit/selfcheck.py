@@ -41,6 +41,9 @@ def pytest_command(targets: list[Path], report: Path | str, solutions: bool = Fa
         "--noconftest",
         "-c", os.devnull,  # Ignore any pytest.ini / pyproject / tox.ini a learner adds.
         "--rootdir", str(Path(targets[0]).parent),
+        # Collection starts here, not at the file system's root: pytest otherwise lists every folder
+        # beside each of the step's parent folders (measured: 320 entries of /tmp, 40 ms a check).
+        "--confcutdir", str(Path(targets[0]).parent),
         "--import-mode=importlib",
         "-p", "no:cacheprovider",
         # Its gc.collect() at the session's end costs ~0.4 s in a process full of TensorFlow objects

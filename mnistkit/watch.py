@@ -1,6 +1,6 @@
 """`python grader.py --watch`: re-check a step each time one of its files is saved.
 
-It polls modification times ten times a second instead of relying on file-system events, so it
+It polls modification times 40 times a second instead of relying on file-system events, so it
 works the same on every system, in containers and on network drives. Each check is forked from the
 warm engine this user's checks of the kit share (where fork is safe), so a verdict comes in about
 a second; it says "checking step N…" at once, and a step saved again mid-check drops the old check
@@ -73,7 +73,7 @@ class Check:
         self.thread.join(timeout=10)
 
 
-def watch(interval: float = 0.05, jobs: int = 1) -> int:
+def watch(interval: float = 0.025, jobs: int = 1) -> int:
     root = KIT_ROOT / "exercises"
     manifest, cache = load_manifest(), ResultCache()
     # The warm engine this user's checks of this kit share: every check is a fork, not a cold start.

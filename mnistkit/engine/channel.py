@@ -92,8 +92,13 @@ class SandboxRunner:
         self.scratch = Path(tempfile.mkdtemp(prefix="mnistkit-judge-"))
         self.outbox = self.scratch / "out"
         self.outbox.mkdir()
-        self.kit = self.scratch / "kit"
-        _copy_package(self.kit)
+        self.kit = self.scratch / "kit"  # The learner's files, as the sandbox reads them (copy_of).
+        from mnistkit.engine import zygote
+
+        # Where the sandbox imports the kit from: the warm engine's copy (made once), or a copy of our own.
+        package = zygote.KIT_COPY if zygote.FORKABLE and zygote.KIT_COPY is not None else self.kit
+        if package == self.kit:
+            _copy_package(self.kit)
         self.copies: dict[Path, Path] = {}
         self.count = 0
         self.served = 0  # fit() calls of the learner's code trained here (mnistkit.fitting), for the judge's report.
@@ -107,12 +112,10 @@ class SandboxRunner:
                    "--replies", str(from_sandbox_w), "--outbox", str(self.outbox)]
         if tensorflow:
             command.append("--tensorflow")
-        from mnistkit.engine import zygote
-
         # How the sandbox began, for the judge's report: "forked" from this warm judge, or "started" cold.
         self.kind = "forked" if zygote.FORKABLE else "started"
         if zygote.FORKABLE:  # A judge fresh from the warm engine: fork the sandbox, already warm.
-            self.process = ForkedSandbox(to_sandbox_r, from_sandbox_w, self.outbox, self.kit, user, memory,
+            self.process = ForkedSandbox(to_sandbox_r, from_sandbox_w, self.outbox, package, user, memory,
                                          close=(self.to_sandbox, self.from_sandbox))
         else:
             if user is not None:
@@ -120,7 +123,7 @@ class SandboxRunner:
                 command = ["setpriv", f"--reuid={user[0]}", f"--regid={user[1]}", "--clear-groups", "--", *command]
             self.process = subprocess.Popen(
                 command, pass_fds=(to_sandbox_r, from_sandbox_w), stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=self.outbox, env=sandbox_env(self.outbox, self.kit),
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=self.outbox, env=sandbox_env(self.outbox, package),
                 preexec_fn=lambda: _limit(memory),
             )
         os.close(to_sandbox_r)
@@ -228,11 +231,16 @@ class SandboxRunner:
                 os.close(fd)
             except OSError:
                 pass
-        try:
-            self.process.wait(timeout=3)
-        except subprocess.TimeoutExpired:
+        if isinstance(self.process, ForkedSandbox):
+            # Every call is answered: nothing is lost by killing it, and the judge need not wait the
+            # 20-30 ms its exit takes (the engine, a subreaper, reaps it once the judge has ended).
             self.process.kill()
-            self.process.wait()
+        else:
+            try:
+                self.process.wait(timeout=3)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
         self.replies.close()
         shutil.rmtree(self.scratch, ignore_errors=True)
 

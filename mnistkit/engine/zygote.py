@@ -22,16 +22,23 @@ judge's processes leave behind becomes its child, and it kills it.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import resource
 import select
+import shutil
 import socket
 import struct
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 FORKABLE = False  # True in a judge freshly forked from the engine, until it runs a TensorFlow op.
+# The kit's code, copied once for every sandbox forked from this engine to import from (a cold
+# judge copies it for its own sandbox: mnistkit.engine.channel).
+KIT_COPY: Path | None = None
 
 
 def preload() -> None:
@@ -44,6 +51,11 @@ def preload() -> None:
     import numpy  # noqa: F401
     import pytest  # noqa: F401
     import pytest_timeout  # noqa: F401
+    from _pytest.config import default_plugins
+
+    for plugin in default_plugins:  # pytest imports most of them only when a session starts: 15 ms a check.
+        importlib.import_module(f"_pytest.{plugin}")
+    import pdb  # noqa: F401  (for --pdb, and what _pytest.debugging brings)
     import seaborn  # noqa: F401
     import tensorflow  # noqa: F401
     import keras  # noqa: F401
@@ -89,12 +101,14 @@ def warm_matplotlib() -> None:
 ROLES = ("stdin", "stdout", "stderr", "output", "report")
 
 
-def become_judge(request: dict, fds: list[int]) -> None:
+def become_judge(request: dict, fds: list[int], done: int | None = None) -> None:
     """In the forked child: set up as a cold judge process would be, run pytest, and exit.
 
     `request["fds"]` names the descriptors sent with it: "output" (stdout and stderr together,
     the grader's pipe), "report" (the report pipe), or the caller's own "stdin", "stdout" and
-    "stderr" (a learner's `pytest exercises/stepN`, so that output and breakpoint() reach them)."""
+    "stderr" (a learner's `pytest exercises/stepN`, so that output and breakpoint() reach them).
+    `done`: a pipe to the engine, which gets the exit code as soon as pytest returns; the exit of
+    a process this size takes another 15-25 ms, which nobody need wait for."""
     global FORKABLE
     os.setsid()
     roles = dict(zip(request.get("fds", ["output", "report"]), fds))
@@ -128,6 +142,16 @@ def become_judge(request: dict, fds: list[int]) -> None:
         code = 3
     sys.stdout.flush()
     sys.stderr.flush()
+    if done is not None:
+        # Every copy of the caller's descriptors closed first: its readers see the end of the output now.
+        os.dup2(devnull, 1)
+        os.dup2(devnull, 2)
+        for fd in fds:
+            try:
+                os.close(fd)
+            except OSError:
+                pass  # The report pipe, closed once the report was written.
+        os.write(done, f"{code}\n".encode())
     os._exit(code)
 
 
@@ -161,11 +185,22 @@ def serve(connections: list[Connection], listener: socket.socket | None = None, 
     become_subreaper()  # What a judge's processes leave behind comes back here, to be killed.
     waiting: dict[int, tuple[Connection, object]] = {}
     ends: dict[int, int] = {}  # A pidfd per running judge: readable the moment it exits.
+    codes: dict[int, int] = {}  # A pipe per running judge, on which it says its exit code as pytest returns.
+    told: set[int] = set()  # Judges whose exit code their caller has been sent.
     last = time.monotonic()
     while True:
         sockets = [c.sock for c in connections] + ([listener] if listener is not None else [])
-        readable, _, _ = select.select(sockets + list(ends), [], [], 0.05)
+        readable, _, _ = select.select(sockets + list(ends) + list(codes), [], [], 0.05)
         for sock in readable:
+            if isinstance(sock, int) and sock in codes:
+                pid = codes.pop(sock)
+                said = os.read(sock, 64)
+                os.close(sock)
+                if said.endswith(b"\n") and said[:-1].lstrip(b"-").isdigit() and pid in waiting:
+                    connection, number = waiting[pid]
+                    connection.send({"id": number, "exit": int(said)})
+                    told.add(pid)
+                continue  # Nothing said (the judge died first): its exit status is sent when it is reaped.
             if isinstance(sock, int):
                 continue  # A judge ended: reaped below.
             if sock is listener:
@@ -196,13 +231,16 @@ def serve(connections: list[Connection], listener: socket.socket | None = None, 
                 count = len(request.get("fds", ["output", "report"]))
                 taken, connection.fds = connection.fds[:count], connection.fds[count:]
                 last = time.monotonic()
+                said, say = os.pipe()
                 pid = os.fork()
                 if pid == 0:
                     for other in sockets:
                         other.close()
-                    for fd in ends:
+                    for fd in [*ends, *codes, said]:
                         os.close(fd)
-                    become_judge(request, taken)
+                    become_judge(request, taken, say)
+                os.close(say)
+                codes[said] = pid
                 for fd in taken:
                     os.close(fd)
                 try:
@@ -221,9 +259,14 @@ def serve(connections: list[Connection], listener: socket.socket | None = None, 
             for fd in [fd for fd, judge in ends.items() if judge == pid]:
                 del ends[fd]
                 os.close(fd)
+            for fd in [fd for fd, judge in codes.items() if judge == pid]:
+                del codes[fd]
+                os.close(fd)
             if pid in waiting:
                 connection, number = waiting.pop(pid)
-                connection.send({"id": number, "exit": os.waitstatus_to_exitcode(status)})
+                if pid not in told:
+                    connection.send({"id": number, "exit": os.waitstatus_to_exitcode(status)})
+                told.discard(pid)
                 last = time.monotonic()
         _kill_strays(set(waiting), descendants)
         if listener is not None and not waiting and time.monotonic() - last > idle:
@@ -241,6 +284,24 @@ def _kill_strays(running: set[int], descendants) -> None:
             _kill(descendants(pid, parents) + [pid])
 
 
+def copy_kit() -> Path:
+    """The engine's copy of the kit's code, readable by the sandbox's user; copies left by engines
+    that were killed are removed."""
+    from mnistkit.engine.channel import _copy_package
+
+    for old in Path(tempfile.gettempdir()).glob("mnistkit-engine-*-*"):
+        try:
+            pid = int(old.name.split("-")[2])
+            if old.stat().st_uid == os.getuid() and not Path(f"/proc/{pid}").exists():
+                shutil.rmtree(old, ignore_errors=True)
+        except (ValueError, OSError):
+            pass
+    folder = Path(tempfile.mkdtemp(prefix=f"mnistkit-engine-{os.getpid()}-"))
+    os.chmod(folder, 0o755)
+    _copy_package(folder / "kit")
+    return folder / "kit"
+
+
 def listener_name(kit_fingerprint: str) -> str:
     """The engine's abstract socket: one per user and kit version (a changed kit gets a new engine)."""
     return f"\0mnistkit-engine-{os.getuid()}-{kit_fingerprint[:24]}"
@@ -252,7 +313,16 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--listen", metavar="NAME", help="listen on this abstract socket (after loading)")
     parser.add_argument("--idle", type=float, default=300, help="with --listen: seconds without work before ending")
     args = parser.parse_args(argv)
+    global KIT_COPY
     preload()
+    KIT_COPY = copy_kit()
+    try:
+        run(args)
+    finally:
+        shutil.rmtree(KIT_COPY.parent, ignore_errors=True)
+
+
+def run(args: argparse.Namespace) -> None:
     connections = []
     if args.channel is not None:
         channel = socket.socket(fileno=args.channel)

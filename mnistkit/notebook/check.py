@@ -140,6 +140,7 @@ def run_step(step: Step, module: Module) -> StepResult:
         report = scratch / "report.json"
         tests = [str(step.exercise_dir() / name) for name in entry["test_files"]]
         args = [*tests, "-p", "mnistkit.plugin", "--noconftest", "-c", os.devnull, "--rootdir", str(step.exercise_dir()),
+                "--confcutdir", str(step.exercise_dir()),  # Collect from the step folder, not from /.
                 "--import-mode=importlib", "-p", "no:cacheprovider", "-q", "--capture=sys",
                 # Its gc.collect() at the end costs ~0.4 s per call in a kernel full of TensorFlow
                 # objects, and only turns stray __del__ errors into warnings: no verdict depends on it.
