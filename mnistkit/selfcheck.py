@@ -95,14 +95,16 @@ class SuiteRun:
 
 
 def run_suite(targets: list[Path], solutions: bool = False, timeout: float = 600, judge: bool = False,
-              warm: bool = False) -> SuiteRun:
+              warm: bool = False, engine: str | None = None) -> SuiteRun:
     """One pytest process over `targets`; `judge` runs the learner's functions in a sandbox, as the
-    grader does; `warm` forks that pytest from a warm engine (`python -m mnistkit.selfcheck`)."""
+    grader does; `warm` forks that pytest from a warm engine (`python -m mnistkit.selfcheck`): the
+    running engine named `engine` (see `start_engine`), or one of its own."""
     with tempfile.TemporaryDirectory() as scratch:
         report = Path(scratch) / "report.json"
         command = pytest_command(targets, report, solutions, judge=judge)
         if warm:
-            command = [sys.executable, "-m", "mnistkit.selfcheck", "--warm", *command[3:]]
+            named = ["--engine", engine] if engine else []
+            command = [sys.executable, "-m", "mnistkit.selfcheck", "--warm", *named, *command[3:]]
         completed = subprocess.run(
             command,
             cwd=Path(targets[0]).parent,
@@ -138,14 +140,51 @@ def lay_out_variants(step: Step, variants: list[Path], into: Path, root: Path = 
     return folders
 
 
+def start_engine() -> str | None:
+    """Start a warm engine that several `run_suite(warm=True, engine=...)` calls share (the kit's
+    self-test starts one per worker, not one per step), and return its name once it answers; None
+    where an engine can't be shared safely (each run then starts its own). Stop it with `stop_engine`."""
+    import secrets
+
+    from mnistkit.engine.warm import Engine, may_share
+
+    if not may_share():
+        return None
+    name = f"mnistkit-selftest-{os.getpid()}-{secrets.token_hex(4)}"  # An abstract socket's: "\0" + name.
+    engine = Engine(isolated_env(), KIT_ROOT, name="\0" + name)
+    usable = engine.usable()
+    engine.close()
+    return name if usable else None
+
+
+def stop_engine(name: str) -> None:
+    from mnistkit.engine.warm import Engine
+
+    engine = Engine({}, KIT_ROOT, name="\0" + name, spawn=False)
+    if engine.usable(0):
+        engine.discard()
+    engine.close()
+
+
 def warm_run(argv: list[str]) -> int:
-    """`pytest ARGV` forked from a warm engine of its own, as the grader runs a step on one."""
+    """`pytest ARGV` forked from a warm engine, as the grader runs a step on one: the running engine
+    named by a leading `--engine NAME`, or one of its own."""
     from mnistkit.engine.warm import Engine, fork_is_safe
     from mnistkit.grading import MEMORY_CAP, hold
 
+    name = None
+    if argv[:1] == ["--engine"]:
+        name, argv = argv[1], argv[2:]
     if not fork_is_safe():
         return subprocess.run([sys.executable, "-m", "pytest", *argv], env=isolated_env()).returncode
-    engine = Engine(isolated_env(), Path.cwd(), spawn=hold().spawn_own)
+    engine = None
+    if name is not None:
+        engine = Engine(isolated_env(), Path.cwd(), name="\0" + name, spawn=False)
+        if not engine.usable(0):  # Gone (killed, or idle too long): one of our own instead.
+            engine.close()
+            engine = None
+    if engine is None:
+        engine = Engine(isolated_env(), Path.cwd(), spawn=hold().spawn_own)
     try:
         if not engine.usable():
             raise SystemExit("the warm engine did not start")
@@ -159,4 +198,4 @@ def warm_run(argv: list[str]) -> int:
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--warm"]:
         raise SystemExit(warm_run(sys.argv[2:]))
-    raise SystemExit("usage: python -m mnistkit.selfcheck --warm PYTEST-ARGS...")
+    raise SystemExit("usage: python -m mnistkit.selfcheck --warm [--engine NAME] PYTEST-ARGS...")

@@ -15,6 +15,7 @@ from pathlib import Path
 from mnistkit import KIT_ROOT
 from mnistkit.steps import STEPS
 
+
 def make_kit(root: Path, solved: bool = False) -> Path:
     """A copy of the kit at `root`: grader, support package, exercises, solutions, and what pytest reads."""
     for name in ("grader.py", "conftest.py", "pyproject.toml"):
@@ -34,3 +35,23 @@ def grader(kit: Path, *args: str, timeout: float = 600, env: dict[str, str] | No
     full = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | (env or {})
     return subprocess.run([sys.executable, str(kit / "grader.py"), *args], cwd=kit, env=full, capture_output=True,
                           text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+
+
+def processes() -> dict[int, tuple[int, str]]:
+    """{pid: (parent pid, command line)} of every process."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue
+            found[int(entry.name)] = (int(stat.rsplit(")", 1)[1].split()[1]), cmdline)
+    return found
+
+
+def engines_of(kit: Path) -> list[int]:
+    """The warm engines started for the kit copy at `kit` (an engine runs in its kit's folder)."""
+    return [pid for pid, (_, cmdline) in processes().items() if "mnistkit.engine.zygote" in cmdline
+            and Path(f"/proc/{pid}/cwd").exists() and os.readlink(f"/proc/{pid}/cwd") == str(kit)]

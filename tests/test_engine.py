@@ -18,28 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.kitcopy import grader, make_kit
+from tests.kitcopy import engines_of, grader, make_kit, processes
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the warm engine forks only on Linux")
-
-
-def processes() -> dict[int, tuple[int, str]]:
-    """{pid: (parent pid, command line)} of every process."""
-    found = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-            except OSError:
-                continue
-            found[int(entry.name)] = (int(stat.rsplit(")", 1)[1].split()[1]), cmdline)
-    return found
-
-
-def engines_of(kit: Path) -> list[int]:
-    return [pid for pid, (_, cmdline) in processes().items() if "mnistkit.engine.zygote" in cmdline
-            and Path(f"/proc/{pid}/cwd").exists() and os.readlink(f"/proc/{pid}/cwd") == str(kit)]
 
 
 @pytest.fixture

@@ -10,8 +10,10 @@ For each step, one fresh pytest process runs the step's suite against:
 
 Each step's files run twice, side by side: as `pytest exercises/stepN` runs them (cold, the
 learner's code in the test process) and as the grader judges them on its warm engine (forked
-from a process with TensorFlow imported, the learner's code in a sandbox process); both must give
-every test the same outcome and message. The cold judge is tried on chosen cases elsewhere
+from a process with TensorFlow imported, the learner's code in a sandbox process; one engine
+serves every step's judged run in a test process); both must give
+every test the same outcome and message (a session that runs only tests of the first kind, as
+test_learner_path's does, skips the judged run). The cold judge is tried on chosen cases elsewhere
 (test_grader, test_honesty, test_faults).
 """
 
@@ -22,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from mnistkit.selfcheck import lay_out_variants, run_suite, variant_expectation
+from mnistkit.selfcheck import lay_out_variants, run_suite, start_engine, stop_engine, variant_expectation
 from mnistkit.steps import STEPS, get_step
 from tests.suite_steps import STEP_6_FITS, step_of
 
@@ -54,6 +56,22 @@ def _remember_session(request):
     _session[:] = [request.session]
 
 
+_engine: list[str | None] = []  # The warm engine this process's judged runs share (started for the first).
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _stop_engine():
+    yield
+    if _engine and _engine[0]:
+        stop_engine(_engine[0])
+
+
+def shared_engine() -> str | None:
+    if not _engine:
+        _engine.append(start_engine())
+    return _engine[0]
+
+
 def needs_variants(step_number: int) -> bool:
     """Whether a test of this session looks at the step's variants: a run of only the stub and
     solution checks (test_learner_path makes them) leaves out the step's other 30-40 files."""
@@ -64,8 +82,24 @@ def needs_variants(step_number: int) -> bool:
         for item in _session[0].items)
 
 
+# The tests that read only the run as `pytest exercises/stepN` gives it; every other test of a step
+# compares it with the judged run, or reads what the judge reported.
+COLD_ONLY = ("test_reference_solution_passes_every_test", "test_untouched_stub_reports_not_started",
+             "test_suites_of_steps_without_tensorflow_never_import_it", "test_suite_judges_variant_as_expected")
+
+
+def needs_judged(step_number: int) -> bool:
+    """Whether a test of this session looks at the step's judged run: test_learner_path's self-test
+    of a stub alone doesn't, and would otherwise start a warm engine (8 s) for it four times."""
+    return not _session or any(
+        item.nodeid.split("::")[0].endswith("test_suites.py") and item.originalname not in COLD_ONLY
+        and step_of(item.name) == step_number
+        for item in _session[0].items)
+
+
 def results_for(step_number: int, tmp_path_factory: pytest.TempPathFactory, shipped_kit) -> dict[str, list[dict]]:
-    """The solution, the stub and all variants of one step, run once per session in one process."""
+    """The solution, the stub and all variants of one step, run once per session in one process
+    (and judged, side by side, when a test of the session needs that)."""
     if step_number not in _runs:
         step = get_step(step_number)
         scratch = tmp_path_factory.mktemp(step.folder)
@@ -80,15 +114,19 @@ def results_for(step_number: int, tmp_path_factory: pytest.TempPathFactory, ship
             (named / f"{name}.py").write_bytes(source.read_bytes())
         folders = lay_out_variants(step, sorted(named.glob("*.py")), scratch / "kits", shipped_kit.root)
         with ThreadPoolExecutor(2) as pool:  # The two runs side by side: the machine has two cores.
-            run, judged = pool.map(lambda judge: run_suite(folders, judge=judge, warm=judge), (False, True))
-        for outcome in (run, judged):
+            outcomes = list(pool.map(lambda judge: run_suite(folders, judge=judge, warm=judge, engine=shared_engine() if judge else None),
+                                     (False, True) if needs_judged(step_number) else (False,)))
+        for outcome in outcomes:
             missing = [name for name, _ in sources if name not in outcome.by_folder()]
             assert not missing, f"no results for {missing}; pytest said:\n{outcome.stdout[-3000:]}"
+        run = outcomes[0]
         _runs[step_number] = run.by_folder()
-        _judged[step_number] = judged.by_folder()
         _tensorflow_imported[step_number] = run.tensorflow_imported
-        _judges_sandbox[step_number] = judged.sandbox
-        _fits_served[step_number] = judged.fits_served
+        if len(outcomes) == 2:
+            judged = outcomes[1]
+            _judged[step_number] = judged.by_folder()
+            _judges_sandbox[step_number] = judged.sandbox
+            _fits_served[step_number] = judged.fits_served
     return _runs[step_number]
 
 
