@@ -50,7 +50,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--json", action="store_true", help="print only one JSON object on stdout")
     parser.add_argument("--full", action="store_true", help="run your functions end to end as the tutorial does (10 epochs)")
     parser.add_argument("--out", metavar="DIR", default=None, help="with --full: where to write the figures and summary (default: mnistkit-run/)")
-    parser.add_argument("--epochs", type=int, default=None, help=argparse.SUPPRESS)  # For the kit's own tests of --full.
+    parser.add_argument("--epochs", type=int, default=None, help=argparse.SUPPRESS)  # For the kit's own tests of --full,
+    parser.add_argument("--images", type=int, default=None, help=argparse.SUPPRESS)  # as is this (training images).
     parser.add_argument("--fresh", action="store_true", help="ignore remembered results and run every suite again")
     parser.add_argument("--jobs", type=int, default=2, metavar="J", help="steps graded at once (default 2)")
     parser.add_argument("--submission", metavar="DIR", default=None,
@@ -229,7 +230,7 @@ def main(argv: list[str]) -> int:
     if args.full:
         from mnistkit.full_run import run_full
 
-        return run_full(solutions=args.solutions, out=args.out, as_json=args.json, epochs=args.epochs)
+        return run_full(solutions=args.solutions, out=args.out, as_json=args.json, epochs=args.epochs, images=args.images)
     steps = [get_step(args.step)] if args.step else list(STEPS)
     # A grade for a machine or a teacher (--json, --submission, --step in CI) never uses remembered results.
     fresh = args.fresh or args.json or (args.step is not None and os.environ.get("CI") == "true")

@@ -309,16 +309,23 @@ def test_watch_rechecks_a_saved_step_until_interrupted(kit):
     assert process.returncode == 0
 
 
+# One epoch on the first 12,000 training images (10,800 trained on) keeps the self-test short: the
+# run took 13-16 s here, against 32-35 s on all 54,000. Measured, 5 runs: 90.97 % test accuracy
+# each time (the run is seeded); 6,000 images give 79.7 %, 24,000 94.3 %, all of them 96.9 %.
+FULL_RUN_IMAGES = 12_000
+FULL_RUN_MIN_ACCURACY = 85
+
+
 def test_full_run_reports_the_score_and_writes_the_figures(kit, tmp_path):
-    # One epoch keeps the self-test short; stdout is a pipe here, as in CI.
-    completed = grader(kit, "--full", "--solutions", "--epochs", "1", "--out", str(tmp_path / "run"))
+    # stdout is a pipe here, as in CI.
+    completed = grader(kit, "--full", "--solutions", "--epochs", "1", "--images", str(FULL_RUN_IMAGES), "--out", str(tmp_path / "run"))
     assert completed.returncode == 0, completed.stdout[-2000:] + completed.stderr[-2000:]
     out = completed.stdout
     assert "Training your step 4 model (build_layered_model)" in out
     assert "The first epoch took" in out and "the tutorial's 10 take about" in out
     assert "\x1b" not in out and "cuda" not in completed.stderr.lower(), completed.stderr[-2000:]
     accuracy = float(out.split("Test accuracy:")[1].split("%")[0])
-    assert 90 < accuracy <= 100
+    assert FULL_RUN_MIN_ACCURACY < accuracy <= 100, out[-2000:]
     figures = ["confusion_matrix.png", "conv_kernels.png", "training_history.png"]
     assert all((tmp_path / "run" / name).stat().st_size > 1000 and str(tmp_path / "run" / name) in out for name in figures)
     assert "70,378" in (tmp_path / "run" / "model_summary.txt").read_text()
