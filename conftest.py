@@ -30,17 +30,38 @@ def pytest_cmdline_main(config: pytest.Config) -> None:
     if not paths or not all(path == SELF_TEST or SELF_TEST in path.parents for path in paths):
         return
     config.option.numprocesses = WORKERS
-    config.option.dist = "loadscope"  # Scheduled by work_unit() below.
+    config.option.dist = "loadscope"  # Scheduled by work_unit() below,
+    config.option.loadscopereorder = False  # in the order pytest_collection_modifyitems gives.
 
 
 def work_unit(nodeid: str) -> str:
     """What runs together on one worker: a test file's tests (they share its costly fixtures), and
     in tests/test_suites.py each step's tests (they share that step's runs, made once per process)."""
+    file, _, test = nodeid.partition("::")
+    if not file.endswith("test_suites.py"):
+        return file
     from tests.suite_steps import step_of
 
-    file, _, test = nodeid.partition("::")
-    step = step_of(test) if file.endswith("test_suites.py") else None
+    step = step_of(test)
     return file if step is None else f"{file}::step{step}"
+
+
+# Seconds each work unit took on one of two workers (bare `pytest`, 2026-11-30, this 2-core machine).
+# The longest go first: started last, a 2-minute unit would leave the other worker idle meanwhile
+# (xdist's own order, by number of tests, ran test_notebook and test_learner_path last).
+UNIT_SECONDS = {
+    "tests/test_suites.py::step7": 128, "tests/test_suites.py::step6": 116, "tests/test_notebook.py": 115,
+    "tests/test_honesty.py": 100, "tests/test_suites.py::step8": 86, "tests/test_grader.py": 85,
+    "tests/test_suites.py::step4": 59, "tests/test_engine.py": 56, "tests/test_classroom.py": 54,
+    "tests/test_learner_path.py": 54, "tests/test_suites.py::step3": 47, "tests/test_suites.py::step5": 38,
+    "tests/test_faults.py": 30, "tests/test_fitting.py": 23,
+}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The self-test's work units, longest first (a stable sort: each unit keeps its own order;
+    a learner's suites, in no unit listed, keep theirs)."""
+    items.sort(key=lambda item: -UNIT_SECONDS.get(work_unit(item.nodeid), 0))
 
 
 @pytest.hookimpl(optionalhook=True)
