@@ -12,14 +12,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.kitcopy import grader, make_kit
+from tests.kitcopy import engines_of, grader, make_kit
 
 
 @pytest.fixture
-def kit(tmp_path: Path) -> Path:
+def kit(tmp_path: Path):
     root = tmp_path / "kit"
     root.mkdir()
-    return make_kit(root)
+    yield make_kit(root)
+    for pid in engines_of(root):  # A shared engine the grader started for this copy would idle 5 minutes.
+        os.kill(pid, signal.SIGKILL)
 
 
 def solve(kit: Path, *numbers: int) -> None:
