@@ -72,14 +72,18 @@ def shared_engine() -> str | None:
     return _engine[0]
 
 
+def session_tests(step_number: int) -> list[pytest.Item]:
+    """This session's tests of tests/test_suites.py that are about the step (only within a session)."""
+    return [item for item in _session[0].items
+            if item.nodeid.split("::")[0].endswith("test_suites.py") and step_of(item.name) == step_number]
+
+
 def needs_variants(step_number: int) -> bool:
     """Whether a test of this session looks at the step's variants: a run of only the stub and
     solution checks (test_learner_path makes them) leaves out the step's other 30-40 files."""
     stub_or_solution = (f"test_reference_solution_passes_every_test[{step_number}]",
                         f"test_untouched_stub_reports_not_started[{step_number}]")
-    return not _session or any(
-        item.nodeid.split("::")[0].endswith("test_suites.py") and item.name not in stub_or_solution and step_of(item.name) == step_number
-        for item in _session[0].items)
+    return not _session or any(item.name not in stub_or_solution for item in session_tests(step_number))
 
 
 # The tests that read only the run as `pytest exercises/stepN` gives it; every other test of a step
@@ -91,10 +95,7 @@ COLD_ONLY = ("test_reference_solution_passes_every_test", "test_untouched_stub_r
 def needs_judged(step_number: int) -> bool:
     """Whether a test of this session looks at the step's judged run: test_learner_path's self-test
     of a stub alone doesn't, and would otherwise start a warm engine (8 s) for it four times."""
-    return not _session or any(
-        item.nodeid.split("::")[0].endswith("test_suites.py") and item.originalname not in COLD_ONLY
-        and step_of(item.name) == step_number
-        for item in _session[0].items)
+    return not _session or any(item.originalname not in COLD_ONLY for item in session_tests(step_number))
 
 
 def results_for(step_number: int, tmp_path_factory: pytest.TempPathFactory, shipped_kit) -> dict[str, list[dict]]:
