@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.kitcopy import engines_of, grader, make_kit, processes
+from tests.kitcopy import engines_of, grader, make_kit, processes, stop_engines
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the warm engine forks only on Linux")
 
@@ -29,8 +29,7 @@ def kit(tmp_path: Path):
     root.mkdir()
     make_kit(root, solved=True)
     yield root
-    for pid in engines_of(root):
-        os.kill(pid, signal.SIGKILL)
+    stop_engines(root)
 
 
 def shared_engine(kit: Path) -> subprocess.Popen:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.kitcopy import engines_of, grader, make_kit
+from tests.kitcopy import grader, make_kit, stop_engines
 
 
 @pytest.fixture
@@ -20,8 +20,7 @@ def kit(tmp_path: Path):
     root = tmp_path / "kit"
     root.mkdir()
     yield make_kit(root)
-    for pid in engines_of(root):  # A shared engine the grader started for this copy would idle 5 minutes.
-        os.kill(pid, signal.SIGKILL)
+    stop_engines(root)
 
 
 def solve(kit: Path, *numbers: int) -> None:

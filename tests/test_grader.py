@@ -21,6 +21,7 @@ import pytest
 
 from mnistkit import KIT_ROOT
 from mnistkit.steps import STEPS
+from tests.kitcopy import stop_engines
 
 SOLVED_STEP1 = (KIT_ROOT / "solutions" / "step1" / "scaling.py").read_text()
 
@@ -51,10 +52,11 @@ def step1_json(kit: Path, *extra: str) -> dict:
 
 
 @pytest.fixture
-def kit(tmp_path: Path, shipped_kit) -> Path:
+def kit(tmp_path: Path, shipped_kit):
     if shipped_kit.missing:
         pytest.skip(f"no stub as shipped for steps {sorted(shipped_kit.missing)}: the grader tests need the kit's own stubs")
-    return make_kit(tmp_path, shipped_kit.root)
+    yield make_kit(tmp_path, shipped_kit.root)
+    stop_engines(tmp_path)
 
 
 def write_step1(kit: Path, source: str) -> None:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -26,7 +25,7 @@ from mnistkit.manifest import load_manifest
 from mnistkit.selfcheck import variant_expectation
 from mnistkit.steps import STEPS
 from mnistkit.template import pristine_copy
-from tests.kitcopy import engines_of
+from tests.kitcopy import stop_engines
 
 # The self-test's parts that read exercises/; the rest (every variant of every suite, the data)
 # never looks at the learner's files and would only repeat minutes of work four times.
@@ -78,8 +77,7 @@ def kit(tmp_path: Path):
     kit = tmp_path / "clone"
     kit.mkdir()
     yield kit
-    for pid in engines_of(kit):  # The grader's shared engine for this copy, which would idle 5 minutes.
-        os.kill(pid, signal.SIGKILL)
+    stop_engines(kit)
 
 
 @pytest.mark.slow
