@@ -44,7 +44,7 @@ def remembered(solutions: bool = False) -> dict[int, object]:
 
     Only for saying what is next: a grade always comes from a run.
     """
-    from mnistkit.grading import NOT_STARTED, ResultCache, StepResult, cache_key, is_untouched
+    from mnistkit.grading import ResultCache, cache_key, is_untouched, not_started
     from mnistkit.manifest import load_manifest
 
     try:
@@ -56,8 +56,8 @@ def remembered(solutions: bool = False) -> dict[int, object]:
         entry = manifest["steps"].get(str(step.number))
         if entry is None:
             continue
-        if not solutions and is_untouched(step, entry, step.learner_file(solutions)):
-            known[step.number] = StepResult(step.number, step.title, NOT_STARTED, message=f"step {step.number} not started")
+        if not solutions and is_untouched(step, step.learner_file(solutions)):
+            known[step.number] = not_started(step)
             continue
         try:
             result = cache.get(f"{'solutions' if solutions else 'exercises'}/{step.folder}", cache_key(step, solutions))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from mnistkit.grading import DONE, NOT_STARTED, StepResult
+from mnistkit.grading import DONE, NOT_STARTED, StepResult, not_started
 from mnistkit.notebook.check import _last, current, resolve, run_step, version_note_once
 from mnistkit.notebook.display import Panel
 from mnistkit.steps import STEPS
@@ -67,7 +67,7 @@ def progress() -> Progress:
     for step in STEPS:
         result = _status(step)
         if result is None:  # Its code cell was never run in this kernel.
-            result = StepResult(step.number, step.title, NOT_STARTED, message=f"step {step.number} not started")
+            result = not_started(step)
         results.append(result)
     table = io.StringIO()
     render_table(results, stream=table, source="this notebook")
