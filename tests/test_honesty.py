@@ -118,18 +118,9 @@ def _again():
 
 _again()
 
-def evaluate_model(model, x_test, y_test):
+def build_sequential_model(input_shape=(28, 28, 1), num_classes=10):
     _again()
-    return 0.0, 1.0
-
-def predict_labels(model, images):
-    _again()
-
-def confusion_matrix(labels, predictions, num_classes=10):
-    _again()
-
-def plot_confusion_matrix(matrix):
-    _again()
+    return None
 '''
 
 # `done` written into the grader's results cache, keyed as the grader keys it, by a helper
@@ -191,7 +182,7 @@ def _escape():
 
 _escape()
 
-def build_sequential_model(input_shape=(28, 28, 1), num_classes=10):
+def build_layered_model(input_shape=(28, 28, 1), num_classes=10):
     return None
 '''.replace("TOKEN", TOKEN)
 
@@ -224,6 +215,13 @@ def graded(kit: Path, step: int, env: dict[str, str]) -> dict:
     return json.loads(completed.stdout)["steps"][0]
 
 
+def left_clean(kit: Path, before: str) -> None:
+    """What every trick must leave: no process it started alive, and the kit's own files unchanged."""
+    time.sleep(0.5)  # Anything left would have had time to act.
+    assert not survivors(), f"processes started by the learner's code outlived the grader: {survivors()}"
+    assert kit_digest(kit) == before, "the kit's own files changed while the step was graded"
+
+
 def attempt(tmp_path: Path, step: int, file: str, source: str, env: dict[str, str] | None = None) -> tuple[Path, dict]:
     """Grade the trick `source` as the learner's step file, and check what every trick must leave."""
     (tmp_path / "kit").mkdir()
@@ -231,11 +229,30 @@ def attempt(tmp_path: Path, step: int, file: str, source: str, env: dict[str, st
     (kit / "exercises" / f"step{step}" / file).write_text(source)
     before = kit_digest(kit)
     result = graded(kit, step, env or {})
-    time.sleep(0.5)  # Anything left would have had time to act.
     assert result["status"] != "done", f"the trick was graded done: {result}"
-    assert not survivors(), f"processes started by the learner's code outlived the grader: {survivors()}"
-    assert kit_digest(kit) == before, "the kit's own files changed while the step was graded"
+    left_clean(kit, before)
     return kit, result
+
+
+# Tricks in steps with TensorFlow, handed in together in one kit and graded as a whole kit is
+# (`grader.py --json`): the grader's own warm engine forks each step's judge, and the escape of
+# step 4 tries to poison the kit before step 5 is graded. (The one-step tricks above and below go
+# through cold judges.)
+TRICKS = {3: ("sequential_model.py", REPLACE_TESTS), 4: ("layered_model.py", ESCAPE), 5: ("compile_model.py", PATCH_CHECKS)}
+
+
+@pytest.fixture(scope="module")
+def tricked(tmp_path_factory) -> dict[int, dict]:
+    """Each step's result in the grade of the kit holding TRICKS, once it is checked to be left clean."""
+    kit = make_kit(tmp_path_factory.mktemp("kit"))
+    for step, (file, source) in TRICKS.items():
+        (kit / "exercises" / f"step{step}" / file).write_text(source)
+    before = kit_digest(kit)
+    completed = grader(kit, "--json")
+    assert completed.stdout.strip(), f"the grader printed no JSON: {completed.stderr[-2000:]}"
+    results = {s["step"]: s for s in json.loads(completed.stdout)["steps"]}
+    left_clean(kit, before)
+    return results
 
 
 confinements = pytest.mark.parametrize("env", [
@@ -250,18 +267,20 @@ def test_a_forged_report_and_an_early_exit_are_not_a_pass(tmp_path, env):
     assert result["status"] == "error" and "ended" in result["message"], result
 
 
-def test_replacing_the_test_functions_changes_nothing_the_judge_runs(tmp_path):
-    _, result = attempt(tmp_path, 3, "sequential_model.py", REPLACE_TESTS)
-    assert result["status"] in ("failing", "error"), result
+def test_replacing_the_test_functions_changes_nothing_the_judge_runs(tricked):
+    assert tricked[3]["status"] in ("failing", "error"), tricked[3]
 
 
-def test_patching_the_kits_checks_patches_only_the_learners_copy(tmp_path):
-    _, result = attempt(tmp_path, 5, "compile_model.py", PATCH_CHECKS)
-    assert "uncompiled" in result["message"], result
+def test_patching_the_kits_checks_patches_only_the_learners_copy(tricked):
+    assert tricked[5]["status"] != "done" and "uncompiled" in tricked[5]["message"], tricked[5]
+
+
+def test_processes_that_leave_the_session_die_with_the_step(tricked):
+    assert tricked[4]["status"] != "done", tricked[4]  # And none outlived the grade (the fixture checks).
 
 
 def test_running_the_suite_again_on_the_solutions_is_not_a_grade(tmp_path):
-    attempt(tmp_path, 7, "evaluation.py", EXEC_SOLUTIONS)
+    attempt(tmp_path, 3, "sequential_model.py", EXEC_SOLUTIONS)
 
 
 @confinements
@@ -271,10 +290,6 @@ def test_done_written_into_the_results_cache_is_never_read_back(tmp_path, env):
     assert "0 of 8 steps done" in table.stdout, table.stdout
     cache = kit / ".mnistkit" / "results.json"
     assert not cache.exists() or '"passed": 99' not in cache.read_text()
-
-
-def test_processes_that_leave_the_session_die_with_the_step(tmp_path):
-    attempt(tmp_path, 3, "sequential_model.py", ESCAPE)
 
 
 def test_a_submission_is_graded_with_the_kits_tests_and_grader_never_its_own(tmp_path):
