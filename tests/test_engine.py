@@ -59,8 +59,10 @@ def test_an_engine_of_an_older_kit_is_not_used(kit):
     shared_engine(kit)
     with open(kit / "mnistkit" / "reference.py", "a") as handle:
         handle.write("\n# The kit changed after its engine started.\n")
-    completed = pytest_in(kit, "exercises/step3")
-    assert completed.returncode == 0, completed.stdout[-3000:]
+    # Step 1: a running engine takes every step's check (as watch mode does), and
+    # this one's cold run costs no TensorFlow.
+    completed = pytest_in(kit, "exercises/step1")
+    assert completed.returncode == 0 and "step 1 done" in completed.stdout, completed.stdout[-3000:]
     assert "(warm)" not in completed.stdout, "a check ran on an engine of another version of the kit"
 
 
