@@ -106,3 +106,13 @@ def test_classroom_workflow_takes_the_kit_from_the_pinned_template_only():
     assert "rev-list" not in workflow and "git checkout" not in workflow, "the kit must not come from the student's history"
     assert "repository: ${{ env.TEMPLATE_REPOSITORY }}" in workflow and "ref: ${{ env.TEMPLATE_REF }}" in workflow
     assert "GRADER=sudo -E env PATH=$PATH $(command -v python) kit/grader.py --submission submission" in workflow
+
+
+def test_every_subpackage_is_installed():
+    """pyproject.toml lists the kit's packages by name: one left out is missing from a regular
+    (non-editable) install, while a clone or `pip install -e .` still finds it."""
+    import tomllib
+
+    listed = set(tomllib.loads((KIT_ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = {".".join(init.parent.relative_to(KIT_ROOT).parts) for init in (KIT_ROOT / "mnistkit").rglob("__init__.py")}
+    assert found <= listed, f"add {sorted(found - listed)} to [tool.setuptools] packages in pyproject.toml"
