@@ -116,3 +116,25 @@ def test_every_subpackage_is_installed():
     listed = set(tomllib.loads((KIT_ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
     found = {".".join(init.parent.relative_to(KIT_ROOT).parts) for init in (KIT_ROOT / "mnistkit").rglob("__init__.py")}
     assert found <= listed, f"add {sorted(found - listed)} to [tool.setuptools] packages in pyproject.toml"
+
+
+def test_only_a_file_whose_every_step_function_is_a_stub_is_not_started_unrun(tmp_path, shipped_kit):
+    """The grader's and the notebook's shortcut (mnistkit.grading.is_untouched): "not started"
+    without a run only while every function of the step still only raises NotImplementedError."""
+    from mnistkit.grading import is_untouched
+    from mnistkit.steps import get_step
+
+    step = get_step(6)  # Two functions: train_model written, plot_history not, is half done.
+    stub = ast.parse(step.learner_file(root=shipped_kit.root).read_text())
+    solved = ast.parse(step.learner_file(True, shipped_kit.root).read_text())
+    stub_plot = next(n for n in stub.body if isinstance(n, ast.FunctionDef) and n.name == "plot_history")
+    solved.body = [stub_plot if isinstance(n, ast.FunctionDef) and n.name == "plot_history" else n for n in solved.body]
+    cases = {
+        "noted.py": (step.learner_file(root=shipped_kit.root).read_text() + "\n# My notes: fit, then plot.\n", True),
+        "half.py": (ast.unparse(solved), False),
+        "huge.py": (step.learner_file(root=shipped_kit.root).read_text() + "#" * 200_000 + "\n", False),
+    }
+    for name, (source, expected) in cases.items():
+        (tmp_path / name).write_text(source)
+        assert is_untouched(step, tmp_path / name) is expected, name
+    assert not is_untouched(step, tmp_path / "missing.py")
