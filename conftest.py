@@ -50,11 +50,11 @@ def work_unit(nodeid: str) -> str:
 # The longest go first: started last, a 2-minute unit would leave the other worker idle meanwhile
 # (xdist's own order, by number of tests, ran test_notebook and test_learner_path last).
 UNIT_SECONDS = {
-    "tests/test_suites.py::step7": 128, "tests/test_suites.py::step6": 116, "tests/test_notebook.py": 115,
-    "tests/test_honesty.py": 100, "tests/test_suites.py::step8": 86, "tests/test_grader.py": 85,
-    "tests/test_suites.py::step4": 59, "tests/test_engine.py": 56, "tests/test_classroom.py": 54,
-    "tests/test_learner_path.py": 54, "tests/test_suites.py::step3": 47, "tests/test_suites.py::step5": 38,
-    "tests/test_faults.py": 30, "tests/test_fitting.py": 23,
+    "tests/test_suites.py::step7": 118, "tests/test_suites.py::step6": 112, "tests/test_suites.py::step8": 81,
+    "tests/test_honesty.py": 70, "tests/test_grader.py": 68, "tests/test_notebook.py": 58,
+    "tests/test_classroom.py": 56, "tests/test_engine.py": 49, "tests/test_learner_path.py": 48,
+    "tests/test_suites.py::step4": 43, "tests/test_suites.py::step5": 42, "tests/test_faults.py": 30,
+    "tests/test_suites.py::step3": 28, "tests/test_fitting.py": 18,
 }
 
 
