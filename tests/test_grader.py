@@ -216,6 +216,19 @@ def test_json_has_the_documented_shape(kit):
         assert step["results"]["version"] == 3 and step["results"]["status"] in ("pass", "fail", "error")
 
 
+def test_json_next_is_the_first_step_not_done_and_none_once_all_are():
+    """The JSON's "next" from results alone (a real all-done `--json` retrains all eight steps;
+    test_learner_path checks the stages before it with the grader itself)."""
+    from mnistkit.grading import StepResult
+    from mnistkit.report import to_json
+
+    done = [StepResult(s.number, s.title, "done", passed=1) for s in STEPS]
+    payload = to_json(done)
+    assert payload["next"] is None and payload["done"] == len(STEPS), payload["next"]
+    half = [r if r.step != 4 else StepResult(4, r.title, "failing", failed=1, message="wrong") for r in done]
+    assert to_json(half)["next"] == {"step": 4, "command": "pytest exercises/step4"}
+
+
 def test_unchanged_rerun_comes_from_the_cache_and_fresh_runs_again(kit):
     write_step1(kit, SOLVED_STEP1)
     first = grader(kit)
