@@ -49,6 +49,27 @@ def _parents() -> dict[int, int]:
     return parents
 
 
+def own_children() -> set[int] | None:
+    """This process's children, from what the kernel lists per thread (/proc/self/task/*/children):
+    a few small reads, where `_parents` reads every process's stat. None where the kernel doesn't
+    list them. A child that is just starting or ending may be missing from one reading."""
+    found: set[int] = set()
+    try:
+        tasks = os.listdir("/proc/self/task")
+    except OSError:
+        return None
+    for task in tasks:
+        try:
+            with open(f"/proc/self/task/{task}/children") as listing:
+                found.update(int(pid) for pid in listing.read().split())
+        except FileNotFoundError:
+            if task == str(os.getpid()):
+                return None  # The main thread has no such file: the kernel doesn't list children.
+        except OSError:
+            continue  # A thread that just ended.
+    return found
+
+
 def descendants(root: int, parents: dict[int, int] | None = None) -> list[int]:
     """Every process below `root` (children first found, then theirs)."""
     parents = _parents() if parents is None else parents

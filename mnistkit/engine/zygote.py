@@ -274,9 +274,16 @@ def serve(connections: list[Connection], listener: socket.socket | None = None, 
 
 
 def _kill_strays(running: set[int], descendants) -> None:
-    """Kill every child of the engine that is not a running judge: what escaped a finished judge."""
-    from mnistkit.engine.contain import _kill, _parents
+    """Kill every child of the engine that is not a running judge: what escaped a finished judge.
 
+    Called some 20 times a second, busy or idle: reading every process's stat each time kept an
+    idle engine at 4 % of a core (measured: 0.82 s of CPU in 20 idle seconds). The kernel's list
+    of the engine's own children says in a few reads whether there is any stray at all."""
+    from mnistkit.engine.contain import _kill, _parents, own_children
+
+    children = own_children()
+    if children is not None and children <= running:
+        return
     parents = _parents()
     me = os.getpid()
     for pid, parent in parents.items():
