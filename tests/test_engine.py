@@ -129,3 +129,61 @@ def test_killing_the_engine_mid_check_still_gives_every_verdict(kit):
     assert killed.is_set(), "the engine was never seen checking a step"
     assert json.loads(completed.stdout.strip().splitlines()[-1]) == ["done", "done"], completed.stdout + completed.stderr[-2000:]
     assert not engines_of(kit)
+
+
+STRAYS = r"""
+import json, os, signal, subprocess, sys, time
+from mnistkit.engine import contain, zygote
+
+scans = []
+real = contain._parents
+contain._parents = lambda: scans.append(1) or real()
+judge = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+time.sleep(0.2)
+zygote._kill_strays({judge.pid}, contain.descendants)  # Its only child is a running judge.
+quiet = (len(scans), judge.poll())
+zygote._kill_strays(set(), contain.descendants)  # The same child, now a stray.
+judge.wait(timeout=10)
+print(json.dumps({"quiet": quiet, "scans": len(scans), "killed": judge.returncode == -signal.SIGKILL}))
+"""
+
+
+def test_the_engine_scans_every_process_only_when_it_has_a_stray():
+    """The engine looks for strays some 20 times a second, idle or not: it reads the kernel's list of
+    its own children, and reads every process's stat only when one of them is not a running judge."""
+    from mnistkit.engine.contain import own_children
+
+    if own_children() is None:
+        pytest.skip("this kernel doesn't list a process's children (/proc/PID/task/TID/children): every look scans")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    completed = subprocess.run([sys.executable, "-c", STRAYS], capture_output=True, text=True, timeout=60, env=env)
+    found = json.loads(completed.stdout.strip().splitlines()[-1]) if completed.stdout.strip() else completed.stderr[-2000:]
+    assert found == {"quiet": [0, None], "scans": 1, "killed": True}, found
+
+
+IDLE_HOLD = r"""
+import json, subprocess, sys, time
+from mnistkit.engine import contain
+
+scans = []
+real = contain._parents
+contain._parents = lambda: scans.append(1) or real()
+hold = contain.Hold(1 << 40)
+time.sleep(1.0)  # Five of its looks, with no step running.
+idle = len(scans)
+step = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+hold.started(step.pid)
+time.sleep(1.0)
+busy = len(scans) - idle
+step.kill()
+print(json.dumps({"idle": idle, "busy": busy > 0}))
+"""
+
+
+def test_the_graders_watch_reads_no_process_while_no_step_runs():
+    """Watch mode waits for saves for minutes at a time: its memory watch scans the processes only
+    while a step runs."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    completed = subprocess.run([sys.executable, "-c", IDLE_HOLD], capture_output=True, text=True, timeout=60, env=env)
+    found = json.loads(completed.stdout.strip().splitlines()[-1]) if completed.stdout.strip() else completed.stderr[-2000:]
+    assert found == {"idle": 0, "busy": True}, found

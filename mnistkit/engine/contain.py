@@ -200,6 +200,8 @@ class Hold:
             try:
                 with self.lock:
                     pids = list(self.running)
+                if not pids:
+                    continue  # Idle (watch mode between saves): nothing to measure, no scan.
                 parents = _parents()
                 for pid in pids:
                     tree = [pid] + descendants(pid, parents)
