@@ -343,7 +343,10 @@ def check_data(call: FitCall, request: Request) -> None:
             raise KeyedMistake(DATA, (
                 f"{request.called} gave model.fit() {what} of shape {array.shape}, expected the {what} "
                 f"it was given, of shape {given.shape}: {hint}"))
-        if not np.array_equal(array.astype(np.float64), given.astype(np.float64)):
+        # Of one dtype, compared as they are; else as float64 (exact for both: float32 images, int labels).
+        same = (np.array_equal(array, given) if array.dtype == given.dtype
+                else np.array_equal(array.astype(np.float64), given.astype(np.float64)))
+        if not same:
             hint = ("the images arrive already scaled to [0, 1] with a channel axis (steps 1 and 2): pass "
                     "x_train to fit unchanged, without scaling it again"
                     if argument == "x" else "pass y_train to fit unchanged")
