@@ -358,3 +358,35 @@ def test_full_run_of_unfinished_steps_says_what_is_missing(kit):
     completed = grader(kit, "--full", "--json", "--out", str(kit / "run"))
     assert completed.returncode == 1
     assert "not started" in json.loads(completed.stdout)["full"]["error"]
+
+
+class _Engine:
+    """Stands in for a warm engine that is up (or not yet): records what it is asked to run."""
+
+    def __init__(self, up: bool) -> None:
+        self.up, self.asked = up, []
+
+    def usable(self, wait: float = 30) -> bool:
+        return self.up
+
+    def run(self, argv, cwd, env, timeout, memory):
+        from mnistkit.grading import Run
+
+        self.asked.append(argv)
+        return Run(0, "", 0.0, json.dumps({"tests": []}))
+
+
+def test_a_step_without_tensorflow_uses_the_engine_only_once_it_is_up(monkeypatch):
+    """Class grading keeps one engine for the whole class: steps 1 and 2 are forked from it once it
+    is up, and never wait for it (a cold check of them takes under a second)."""
+    from mnistkit import grading
+    from mnistkit.manifest import load_manifest
+    from mnistkit.steps import get_step
+
+    cold = []
+    monkeypatch.setattr(grading, "run_isolated", lambda command, *args, **kwargs: cold.append(command) or grading.Run(0, "", 0.0, ""))
+    up, starting = _Engine(up=True), _Engine(up=False)
+    for number in (1, 2):
+        grading.grade_step(get_step(number), load_manifest(), solutions=True, engine=up)
+        grading.grade_step(get_step(number), load_manifest(), solutions=True, engine=starting)
+    assert len(up.asked) == 2 and not starting.asked and len(cold) == 2, (up.asked, starting.asked, cold)
