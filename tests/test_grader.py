@@ -376,7 +376,7 @@ class _Engine:
         return Run(0, "", 0.0, json.dumps({"tests": []}))
 
 
-def test_a_step_without_tensorflow_uses_the_engine_only_once_it_is_up(monkeypatch):
+def test_a_step_without_tensorflow_uses_the_engine_only_once_it_is_up(monkeypatch, tmp_path):
     """Class grading keeps one engine for the whole class: steps 1 and 2 are forked from it once it
     is up, and never wait for it (a cold check of them takes under a second)."""
     from mnistkit import grading
@@ -386,7 +386,11 @@ def test_a_step_without_tensorflow_uses_the_engine_only_once_it_is_up(monkeypatc
     cold = []
     monkeypatch.setattr(grading, "run_isolated", lambda command, *args, **kwargs: cold.append(command) or grading.Run(0, "", 0.0, ""))
     up, starting = _Engine(up=True), _Engine(up=False)
-    for number in (1, 2):
-        grading.grade_step(get_step(number), load_manifest(), solutions=True, engine=up)
-        grading.grade_step(get_step(number), load_manifest(), solutions=True, engine=starting)
+    for number, source in ((1, "def scale_pixels(images):\n    return images / 255\n"),
+                           (2, "def add_channel_axis(images):\n    return images[..., None]\n")):
+        step = get_step(number)
+        (tmp_path / "exercises" / step.folder).mkdir(parents=True)
+        (tmp_path / "exercises" / step.folder / step.file).write_text(source)  # Begun, so it is run.
+        grading.grade_step(step, load_manifest(), submission=tmp_path, engine=up)
+        grading.grade_step(step, load_manifest(), submission=tmp_path, engine=starting)
     assert len(up.asked) == 2 and not starting.asked and len(cold) == 2, (up.asked, starting.asked, cold)
