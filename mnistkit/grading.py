@@ -321,11 +321,11 @@ def grade_step(step: Step, manifest: dict, solutions: bool = False, cache: Resul
 
     `submission`: a folder holding a learner's `exercises/stepN/` files, graded with this kit's
     tests (the Classroom workflow and class grading); nothing else of it is read.
-    `engine`: a warm engine (`mnistkit.engine.warm.Engine`) to fork the step's judge from: a step
-    with TensorFlow waits for it to be up; a step without only uses it when it is up already (a
-    cold start of such a step costs under a second, less than waiting would), or waits as well
-    with `warm_always`, when the engine is surely up (watch mode). Class grading, which keeps one
-    engine for the whole class, so checks steps 1 and 2 of all but the first students warm."""
+    `engine`: a warm engine (`mnistkit.engine.warm.Engine`) to fork the step's judge from. A step
+    with TensorFlow waits for it to be up (so does every step with `warm_always`: watch mode, where
+    it surely is); a step without TensorFlow uses it only if it is up already, since a cold check
+    of such a step takes under a second. So class grading, which keeps one engine for the whole
+    class, checks steps 1 and 2 warm for every student graded once the engine is up."""
     known = known_without_running(step, manifest, solutions, cache, fresh, submission)
     if known is not None:
         return known
@@ -337,7 +337,7 @@ def grade_step(step: Step, manifest: dict, solutions: bool = False, cache: Resul
     command = pytest_command(test_files, "fd:{report}", solutions, judge=True, submission=submission,
                              fresh=fresh or submission is not None)
     run = None
-    if engine is not None and (step.tensorflow or warm_always or engine.usable(0)) and engine.usable():
+    if engine is not None and (engine.usable() if step.tensorflow or warm_always else engine.usable(0)):
         from mnistkit.engine.warm import EngineGone
 
         try:
