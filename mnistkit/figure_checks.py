@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -108,6 +108,19 @@ def trained() -> TrainedModel:
     for array in (x_test, y_test, probabilities):
         array.flags.writeable = False  # Shared by every test of the process: nobody may change them.
     return TrainedModel(model, x_test, y_test, probabilities, float(loss), float(accuracy))
+
+
+_built: dict[str, Any] = {}
+
+
+def built_once(key: str, build: Callable[[], Any]) -> Any:
+    """`build()`'s model, built once per process under `key` and shared by every test that asks: for
+    models the tests only hand to a learner's function to read (step 8's untrained CNNs), inside
+    `ModelState`. Building one takes about 0.1 s, and the learner's side loading it again as long;
+    the same model each time, that side keeps it between calls (mnistkit/engine/kerascodec.py)."""
+    if key not in _built:
+        _built[key] = build()
+    return _built[key]
 
 
 class ModelState:

@@ -16,8 +16,10 @@ import pytest
 from mnistkit import reference
 from mnistkit.checks import Mistake, as_array, check, describe_array, type_first, ulp_close
 from mnistkit.figure_checks import (
+    ModelState,
     Prerequisites,
     as_figure,
+    built_once,
     axes_are_off,
     learner_line,
     looks_like,
@@ -102,7 +104,9 @@ def kernels_of(result, called: str) -> np.ndarray:
 
 
 def call_first_layer_kernels(first_layer_kernels, model, called: str):
-    """first_layer_kernels(model), explaining the error of looking a layer up by a name that changes."""
+    """first_layer_kernels(model), explaining the error of looking a layer up by a name that changes;
+    the model is put back as it was afterwards (the same models serve every test)."""
+    state = ModelState(model)
     try:
         return first_layer_kernels(model)
     except ValueError as error:
@@ -115,6 +119,8 @@ def call_first_layer_kernels(first_layer_kernels, model, called: str):
         raise Mistake(f"{called} raised ValueError: {str(error).split('.')[0]}" + (f" (at {where})" if where else "")
                       + f": layer names change every time a model is built (here the first Conv2D layer is named "
                       f"{name!r}); find the first layer by type, isinstance(layer, layers.Conv2D)") from None
+    finally:
+        state.restore(model)
 
 
 def checked_kernels(first_layer_kernels, model, called: str) -> np.ndarray:
@@ -126,8 +132,8 @@ def checked_kernels(first_layer_kernels, model, called: str) -> np.ndarray:
 
 
 def check_kernels(first_layer_kernels, model, called: str) -> None:
+    expected = first_conv_kernel(model)  # Read first: a function that changes the kernel returns another.
     result = call_first_layer_kernels(first_layer_kernels, model, called)
-    expected = first_conv_kernel(model)
     with type_first(result, called):
         kernels = kernels_of(result, called)
         if not ulp_close(kernels, expected):
@@ -144,12 +150,17 @@ def prerequisites():
 
 
 def layered_model():
-    """The tutorial's second model (keras.Input, separate ReLU layers), untrained: random kernels."""
-    return reference.build_model(layered=True)
+    """The tutorial's second model (keras.Input, separate ReLU layers), untrained: random kernels.
+    Built once per session, as the other models below: the checks only read them."""
+    return built_once("step 8: layered model", lambda: reference.build_model(layered=True))
 
 
 def input_shape_model():
     """The tutorial's CNN built the older way, with input_shape= on its first layer, untrained."""
+    return built_once("step 8: input_shape model", _input_shape_model)
+
+
+def _input_shape_model():
     import keras
     from keras import layers
 
@@ -213,18 +224,7 @@ def test_works_for_a_model_built_with_input_shape(first_layer_kernels, model, pr
 
 def test_finds_the_first_conv2d_layer_when_another_layer_comes_first(first_layer_kernels, model, prerequisites):
     run_extract_check(None, prerequisites, first_layer_kernels, model)
-    import keras
-    from keras import layers
-
-    model = keras.Sequential([
-        keras.Input(shape=(28, 28, 1)),
-        layers.Rescaling(1 / 255),  # Scales raw pixels inside the model; it has no weights.
-        layers.Conv2D(32, kernel_size=(3, 3), activation="relu"),
-        layers.MaxPooling2D(pool_size=(2, 2)),
-        layers.Conv2D(64, kernel_size=(3, 3), activation="relu"),
-        layers.Flatten(),
-        layers.Dense(10, activation="softmax"),
-    ])
+    model = built_once("step 8: rescaling model", rescaling_model)
     called = "first_layer_kernels(<a model whose layers are Rescaling, Conv2D, ...>)"
     # The Rescaling layer has no weights: code that reads model.layers[0]'s weights either fails
     # or returns nothing, and only then is model.layers[0] the thing to explain.
@@ -243,6 +243,22 @@ def test_finds_the_first_conv2d_layer_when_another_layer_comes_first(first_layer
         raise Mistake(f"{called} returned {result!r}, expected the first Conv2D layer's kernel, shape {KERNEL_SHAPE}; "
                       f"{explanation}")
     check_kernels(lambda _: result, model, called)
+
+
+def rescaling_model():
+    """A CNN whose first layer is not a Conv2D, untrained."""
+    import keras
+    from keras import layers
+
+    return keras.Sequential([
+        keras.Input(shape=(28, 28, 1)),
+        layers.Rescaling(1 / 255),  # Scales raw pixels inside the model; it has no weights.
+        layers.Conv2D(32, kernel_size=(3, 3), activation="relu"),
+        layers.MaxPooling2D(pool_size=(2, 2)),
+        layers.Conv2D(64, kernel_size=(3, 3), activation="relu"),
+        layers.Flatten(),
+        layers.Dense(10, activation="softmax"),
+    ])
 
 
 # --- plot_kernels --------------------------------------------------------------------------------
