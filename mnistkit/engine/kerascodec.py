@@ -172,9 +172,34 @@ def _load(config: Any) -> Any:
     if foreign:
         raise _unloadable(foreign)
     try:
+        if _plain_sequential(config):
+            return _sequential(config["config"])
         return keras.saving.deserialize_keras_object(config, safe_mode=True)
     except Exception as error:  # noqa: BLE001  (any config Keras refuses)
         raise _unloadable(f"a part Keras refuses to load ({type(error).__name__}: {str(error)[:160]})") from None
+
+
+def _plain_sequential(config: dict) -> bool:
+    """A Sequential's config as `model_config` writes it, its layers in Keras 3's format."""
+    inner = config.get("config")
+    return (config.get("module") == "keras" and config.get("class_name") == "Sequential"
+            and config.get("registered_name") is None and set(config) == {"module", "class_name", "config", "registered_name"}
+            and isinstance(inner, dict) and isinstance(inner.get("name"), str) and isinstance(inner.get("layers"), list)
+            and all(isinstance(layer, dict) and "module" in layer for layer in inner["layers"]))
+
+
+def _sequential(inner: dict) -> Any:
+    """What `Sequential.from_config` makes of `inner`, with its graph built once: from_config adds the
+    layers one by one and rebuilds the graph after each (measured: 0.17 s for the tutorial's
+    layer-by-layer CNN, ten times as long as its layers take to build)."""
+    import keras
+
+    layers = [keras.saving.deserialize_keras_object(layer, safe_mode=True) for layer in inner["layers"]]
+    model = keras.Sequential(layers, name=inner["name"])
+    shape = inner.get("build_input_shape")
+    if not model.built and isinstance(shape, (tuple, list)) and shape:
+        model.build(shape)
+    return model
 
 
 def _malformed(what: str):
