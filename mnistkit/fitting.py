@@ -97,14 +97,14 @@ def describe(model: Any, x: np.ndarray, y: np.ndarray, settings: dict) -> dict:
 
 
 def remembered_training(call: dict) -> dict:
-    """The result of training `call` (a `describe` of it): remembered, or trained now on a copy."""
+    """The result of training `call` (a `describe` of it): remembered, or trained now on a copy (the
+    model is loaded only then: remembered by the configuration and weights the call describes)."""
     import keras
 
     try:
-        model = _load(call)
-        digest = memo.model_digest(model, VERSION, reference.fingerprint(), _unnamed(call["compile"]), call["eager"],
-                                   call["settings"], memo.arrays_digest(call["x"], call["y"]))
-        return memo.remembered("fits", digest, lambda: _train(model, call))
+        digest = memo.config_digest(call["config"], call["weights"], VERSION, reference.fingerprint(), _unnamed(call["compile"]),
+                                    call["eager"], call["settings"], memo.arrays_digest(call["x"], call["y"]))
+        return memo.remembered("fits", digest, lambda: _train(_load(call), call))
     finally:
         # The random state afterwards is the same whether the training ran or was read back.
         keras.utils.set_random_seed(reference.SEED)

@@ -59,11 +59,15 @@ def _anonymous(config: Any) -> Any:
 
 def model_digest(model: Any, *context: Any) -> str:
     """A digest of everything about `model` that training depends on, and of `context`."""
-    import numpy as np
+    return config_digest(model.get_config(), model.get_weights(), *context)
 
+
+def config_digest(config: Any, weights: list, *context: Any) -> str:
+    """A digest of a model given by its configuration and weights (what `model_digest` reads from a
+    model), and of `context`."""
     digest = hashlib.sha256()
-    digest.update(json.dumps(_anonymous(model.get_config()), sort_keys=True, default=repr).encode())
-    digest.update(arrays_digest(*model.get_weights()).encode())
+    digest.update(json.dumps(_anonymous(config), sort_keys=True, default=repr).encode())
+    digest.update(arrays_digest(*weights).encode())
     digest.update(json.dumps([library_versions(), *context], default=repr).encode())
     return digest.hexdigest()
 
