@@ -116,8 +116,8 @@ _built: dict[str, Any] = {}
 def built_once(key: str, build: Callable[[], Any]) -> Any:
     """`build()`'s model, built once per process under `key` and shared by every test that asks: for
     models the tests only hand to a learner's function to read (step 8's untrained CNNs), inside
-    `ModelState`. Building one takes about 0.1 s, and the learner's side loading it again as long;
-    the same model each time, that side keeps it between calls (mnistkit/engine/kerascodec.py)."""
+    `ModelState`. Each costs some 0.05 s to build, and as much again to load on the learner's side,
+    which keeps a model it is handed again between calls (mnistkit/engine/kerascodec.py)."""
     if key not in _built:
         _built[key] = build()
     return _built[key]

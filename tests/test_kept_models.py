@@ -1,6 +1,7 @@
 """The learner's side keeps a model a call left untouched and hands it to the next call
 (mnistkit/engine/kerascodec.py, `KEPT`): what a call sees must be what a freshly loaded copy shows,
-and a model a call changed in any way must never be handed on."""
+and a model a call changed in any way must never be handed on. A freshly loaded copy of a
+Sequential is what Keras's own from_config makes of its config."""
 
 from __future__ import annotations
 
@@ -127,3 +128,44 @@ def test_a_kept_model_changed_between_calls_is_not_handed_out(model):
     models: list = []
     call(seen(models), model, X)
     assert models[0] is not stash[0]
+
+
+def _sequentials():
+    import warnings
+
+    import keras
+    from keras import layers
+
+    from mnistkit import reference
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # input_shape= on a first layer, as the tutorial writes it.
+        older = keras.Sequential([layers.Conv2D(8, (3, 3), activation="relu", input_shape=(28, 28, 1)), layers.Flatten(),
+                                  layers.Dense(10, activation="softmax")])
+    unbuilt = keras.Sequential([layers.Dense(4, activation="relu"), layers.Dense(2)])
+    built_later = keras.Sequential([layers.Dense(4), layers.Dropout(0.5), layers.Dense(2)])
+    built_later.build((None, 7))
+    return {"layered": reference.build_model(layered=True), "sequential-api": reference.build_model(layered=False),
+            "input_shape": older, "unbuilt": unbuilt, "built_later": built_later}
+
+
+@pytest.mark.parametrize("name", ["layered", "sequential-api", "input_shape", "unbuilt", "built_later"])
+def test_a_sequential_loads_as_keras_from_config_loads_it(name):
+    """kerascodec builds a Sequential's graph once, where Keras's from_config rebuilds it after each
+    layer: the same configuration, built or not as Keras leaves it, and the same seeded weights."""
+    import json
+
+    import keras
+
+    from mnistkit.engine.kerascodec import _load, model_config
+
+    config = model_config(_sequentials()[name])
+    loaded = []
+    for load in (lambda: keras.saving.deserialize_keras_object(config, safe_mode=True), lambda: _load(config)):
+        keras.utils.set_random_seed(SEED)
+        loaded.append(load())
+    theirs, ours = loaded
+    assert json.dumps(ours.get_config(), sort_keys=True, default=repr) == json.dumps(theirs.get_config(), sort_keys=True, default=repr)
+    assert ours.built == theirs.built
+    assert len(ours.get_weights()) == len(theirs.get_weights())
+    assert all(np.array_equal(a, b) for a, b in zip(ours.get_weights(), theirs.get_weights()))

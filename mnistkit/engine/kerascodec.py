@@ -190,8 +190,8 @@ def _plain_sequential(config: dict) -> bool:
 
 def _sequential(inner: dict) -> Any:
     """What `Sequential.from_config` makes of `inner`, with its graph built once: from_config adds the
-    layers one by one and rebuilds the graph after each (measured: 0.17 s for the tutorial's
-    layer-by-layer CNN, ten times as long as its layers take to build)."""
+    layers one by one and rebuilds the graph after each (measured: the tutorial's layer-by-layer CNN
+    loads in 39 ms instead of 63, the Sequential-API one in 22 ms instead of 43)."""
     import keras
 
     layers = [keras.saving.deserialize_keras_object(layer, safe_mode=True) for layer in inner["layers"]]
