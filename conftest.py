@@ -47,15 +47,15 @@ def work_unit(nodeid: str) -> str:
 
 
 # Seconds each work unit took on one of two workers (bare `pytest --durations=0`, 2026-11-30, this
-# 2-core machine: 662 s of units in a 336 s run). The longest go first: started last, a 2-minute
+# 2-core machine: 675 s of units in a 343 s run). The longest go first: started last, a 2-minute
 # unit would leave the other worker idle meanwhile (xdist's own order, by number of tests, ran
 # test_notebook and test_learner_path last).
 UNIT_SECONDS = {
-    "tests/test_suites.py::step7": 96, "tests/test_suites.py::step6": 84, "tests/test_honesty.py": 65,
-    "tests/test_notebook.py": 53, "tests/test_grader.py": 52, "tests/test_suites.py::step8": 51,
-    "tests/test_learner_path.py": 40, "tests/test_classroom.py": 40, "tests/test_engine.py": 41,
-    "tests/test_suites.py::step4": 32, "tests/test_suites.py::step3": 30, "tests/test_faults.py": 24,
-    "tests/test_suites.py::step5": 23, "tests/test_fitting.py": 20,
+    "tests/test_suites.py::step7": 95, "tests/test_suites.py::step6": 85, "tests/test_honesty.py": 72,
+    "tests/test_notebook.py": 55, "tests/test_grader.py": 54, "tests/test_suites.py::step8": 49,
+    "tests/test_classroom.py": 41, "tests/test_learner_path.py": 40, "tests/test_engine.py": 39,
+    "tests/test_suites.py::step4": 35, "tests/test_faults.py": 31, "tests/test_suites.py::step5": 24,
+    "tests/test_suites.py::step3": 19, "tests/test_fitting.py": 18, "tests/test_kept_models.py": 8,
 }
 
 
