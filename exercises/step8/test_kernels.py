@@ -19,8 +19,8 @@ from mnistkit.figure_checks import (
     ModelState,
     Prerequisites,
     as_figure,
-    built_once,
     axes_are_off,
+    built_once,
     learner_line,
     looks_like,
     picture_array,
@@ -175,6 +175,22 @@ def _input_shape_model():
         ])
 
 
+def rescaling_model():
+    """A CNN whose first layer is not a Conv2D, untrained."""
+    import keras
+    from keras import layers
+
+    return keras.Sequential([
+        keras.Input(shape=(28, 28, 1)),
+        layers.Rescaling(1 / 255),  # Scales raw pixels inside the model; it has no weights.
+        layers.Conv2D(32, kernel_size=(3, 3), activation="relu"),
+        layers.MaxPooling2D(pool_size=(2, 2)),
+        layers.Conv2D(64, kernel_size=(3, 3), activation="relu"),
+        layers.Flatten(),
+        layers.Dense(10, activation="softmax"),
+    ])
+
+
 # Each check of first_layer_kernels, coarse to fine: (name, what a later test says to fix first,
 # the test that reports it). A later check is skipped while an earlier one fails.
 EXTRACT_CHECKS = [
@@ -243,22 +259,6 @@ def test_finds_the_first_conv2d_layer_when_another_layer_comes_first(first_layer
         raise Mistake(f"{called} returned {result!r}, expected the first Conv2D layer's kernel, shape {KERNEL_SHAPE}; "
                       f"{explanation}")
     check_kernels(lambda _: result, model, called)
-
-
-def rescaling_model():
-    """A CNN whose first layer is not a Conv2D, untrained."""
-    import keras
-    from keras import layers
-
-    return keras.Sequential([
-        keras.Input(shape=(28, 28, 1)),
-        layers.Rescaling(1 / 255),  # Scales raw pixels inside the model; it has no weights.
-        layers.Conv2D(32, kernel_size=(3, 3), activation="relu"),
-        layers.MaxPooling2D(pool_size=(2, 2)),
-        layers.Conv2D(64, kernel_size=(3, 3), activation="relu"),
-        layers.Flatten(),
-        layers.Dense(10, activation="softmax"),
-    ])
 
 
 # --- plot_kernels --------------------------------------------------------------------------------
