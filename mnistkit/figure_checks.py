@@ -25,18 +25,9 @@ import numpy as np
 from mnistkit import reference
 from mnistkit.checks import Mistake, ulp_close
 
-# The trained model: the tutorial's Sequential-API CNN after one seeded epoch on the first 3,000
-# training images in batches of 32 (94 updates, about 2 s on 2 CPU cores). Measured on the first
-# 1,000 test images, seeds 1234, 1, 2, 3, 4, 5, 6: accuracy 0.871, 0.852, 0.882, 0.849, 0.839,
-# 0.878, 0.862 and loss 0.41-0.49; the same budget with batches of 128 reaches only 0.64-0.73.
-# Untrained, seeds 1234, 1, 2, 3, 4: accuracy 0.095, 0.14, 0.057, 0.10, 0.137. The model only
-# has to be good enough that its predictions and confusion matrix look like a real classifier's
-# (a strong, asymmetric diagonal).
-TRAIN_IMAGES = 3000
-TRAIN_BATCH_SIZE = 32
 TEST_IMAGES = 1000
-# Sanity floor for the kit's own model, far below the worst measured run (0.839) and far above
-# an untrained one (at most 0.14): if it fails, the kit is broken, not the learner's code.
+# Sanity floor for the kit's own model, far below the worst measured run of its training (0.839,
+# mnistkit/kitmodel.py) and far above an untrained one (at most 0.14): if it fails, the kit is broken, not the learner's code.
 MIN_TEST_ACCURACY = 0.75
 
 
@@ -54,28 +45,11 @@ class TrainedModel:
 
 @cache
 def trained_model():
-    """The kit's compiled and trained CNN, built once per process (step 8 needs no more).
+    """The kit's compiled and trained CNN (mnistkit/kitmodel.py: its weights ship with the kit),
+    built once per process (step 8 needs no more)."""
+    from mnistkit import kitmodel
 
-    Trained once per machine: its weights are kept in the user's cache folder (mnistkit/memo.py),
-    named for everything they depend on, and read back by later runs, except by a grade that
-    counts, which trains its own. Not in the kit: a submission can't bring its own, and the
-    learner's sandbox can't write there."""
-    from mnistkit import memo
-    from mnistkit.data import load_mnist
-
-    reference.reset_keras()
-    model = reference.compile_model(reference.build_model(layered=False))
-
-    def train() -> dict:
-        (x_train, y_train), _ = load_mnist()
-        reference.train(model, reference.prepare(x_train[:TRAIN_IMAGES]), y_train[:TRAIN_IMAGES], epochs=1,
-                        batch_size=TRAIN_BATCH_SIZE)
-        return {f"w{i}": w for i, w in enumerate(model.get_weights())}
-
-    digest = memo.model_digest(model, "trained", TRAIN_IMAGES, TRAIN_BATCH_SIZE, reference.SEED, reference.fingerprint())
-    weights = memo.remembered("trained", digest, train)
-    model.set_weights([weights[f"w{i}"] for i in range(len(weights))])
-    return model
+    return kitmodel.trained_model()
 
 
 @cache

@@ -1,7 +1,8 @@
 """What the kit's own training found, remembered per machine by everything it depends on.
 
 Steps 3 and 4 train the learner's model briefly to see that it learns (`models.quick_test_accuracy`);
-steps 7 and 8 need the kit's trained CNN (`figure_checks.trained_model`). Both are pure functions
+steps 7 and 8 need the kit's trained CNN (`kitmodel.trained_model`, whose weights ship with the kit:
+it is trained, and kept here, only when the shipped file doesn't fit). Both are pure functions
 of their inputs: the model's configuration and starting weights, the kit's training code, the
 data and the library versions. So the result is kept under a digest of all of those and read back
 the next time the same model is checked: a learner saving the same model again (watch mode, a
