@@ -2,10 +2,10 @@
 
 Run with `pytest exercises/step7` (or `--solutions` to check the reference solution).
 
-The model your functions are given is the kit's own tutorial CNN, trained once per session for one
-seeded epoch on 3,000 training images (mnistkit/figure_checks.py), never the model of your steps
-3 to 6, so that this step is judged on its own. Every expected value is recomputed here from that
-model with Keras and numpy.
+The model your functions are given is the kit's own tutorial CNN, trained by the kit for one
+seeded epoch on 3,000 training images (its weights ship with the kit: mnistkit/kitmodel.py),
+never the model of your steps 3 to 6, so that this step is judged on its own. Every expected value
+is recomputed here from that model with Keras and numpy.
 """
 
 from contextlib import contextmanager

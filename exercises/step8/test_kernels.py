@@ -2,9 +2,9 @@
 
 Run with `pytest exercises/step8` (or `--solutions` to check the reference solution).
 
-The models your functions are given are the kit's own (mnistkit/figure_checks.py and
-mnistkit/reference.py): the tutorial's CNN trained once per session on a small seeded subset, and
-a few untrained variants of it. Expected kernels are read from each model with `get_weights()`.
+The models your functions are given are the kit's own (mnistkit/kitmodel.py and
+mnistkit/reference.py): the tutorial's CNN trained by the kit on a small seeded subset (its weights
+ship with the kit), and a few untrained variants of it. Expected kernels are read from each model with `get_weights()`.
 """
 
 import re
@@ -56,7 +56,7 @@ def first_conv_kernel(model) -> np.ndarray:
 
 @pytest.fixture(scope="session")
 def model():
-    """The kit's trained CNN (the tutorial's Sequential-API model), built once per session."""
+    """The kit's trained CNN (the tutorial's Sequential-API model), loaded once per session."""
     return trained_model()
 
 
