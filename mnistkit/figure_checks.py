@@ -27,7 +27,8 @@ from mnistkit.checks import Mistake, ulp_close
 
 TEST_IMAGES = 1000
 # Sanity floor for the kit's own model, far below the worst measured run of its training (0.839,
-# mnistkit/kitmodel.py) and far above an untrained one (at most 0.14): if it fails, the kit is broken, not the learner's code.
+# mnistkit/kitmodel.py) and far above an untrained one (at most 0.14): if it fails, the kit is
+# broken, not the learner's code.
 MIN_TEST_ACCURACY = 0.75
 
 
