@@ -58,6 +58,43 @@ def test_without_a_fitting_file_the_cnn_is_trained_once_and_kept(monkeypatch, tm
         assert all(np.array_equal(a, b) for a, b in zip(got.get_weights(), expected, strict=True))
 
 
+def test_the_recipe_is_what_the_model_computes_not_how_keras_writes_it(model, monkeypatch):
+    """Another build (other layer names) or a Keras release that writes more into a layer's
+    config keeps the recipe; another setting of a layer changes it."""
+    import keras
+
+    from mnistkit import facts
+
+    shipped = kitmodel.recipe(model)
+    assert kitmodel.recipe(kitmodel.build()) == shipped
+    written = keras.layers.Dense.get_config
+    monkeypatch.setattr(keras.layers.Dense, "get_config", lambda layer: written(layer) | {"a_new_key": {"x": 1}})
+    assert kitmodel.recipe(model) == shipped
+    monkeypatch.undo()
+    assert kitmodel.recipe(reference_model(facts.DROPOUT_RATE)) == shipped
+    assert kitmodel.recipe(reference_model(facts.DROPOUT_RATE / 2)) != shipped
+    assert kitmodel.recipe(reference_model(facts.DROPOUT_RATE, activation="tanh")) != shipped
+
+
+def reference_model(rate: float, activation: str = "relu"):
+    """The kit's CNN with another dropout rate, or another activation in its first layer."""
+    import keras
+
+    from mnistkit import reference
+
+    reference.reset_keras()
+    built = reference.build_model(layered=False)
+    layers = [keras.Input(built.input_shape[1:])]
+    for layer in built.layers:
+        config = layer.get_config()
+        if "rate" in config:
+            config["rate"] = rate
+        if layer is built.layers[0]:
+            config["activation"] = activation
+        layers.append(type(layer).from_config(config))
+    return reference.compile_model(keras.Sequential(layers))
+
+
 def other_shape(path: Path, model) -> None:
     weights = kitmodel.shipped(model)
     kitmodel.write(path, model, weights)
