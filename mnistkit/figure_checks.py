@@ -88,11 +88,12 @@ def trained() -> TrainedModel:
 _built: dict[str, Any] = {}
 
 
-def built_once(key: str, build: Callable[[], Any]) -> Any:
+def shared_model(key: str, build: Callable[[], Any]) -> Any:
     """`build()`'s model, built once per process under `key` and shared by every test that asks: for
     models the tests only hand to a learner's function to read (step 8's untrained CNNs), inside
     `ModelState`. Each costs some 0.05 s to build, and as much again to load on the learner's side,
-    which keeps a model it is handed again between calls (mnistkit/engine/kerascodec.py)."""
+    which keeps a model it is handed again between calls (mnistkit/engine/kerascodec.py). Not
+    `models.built_once`, which builds the learner's model."""
     if key not in _built:
         _built[key] = build()
     return _built[key]

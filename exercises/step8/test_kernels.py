@@ -4,7 +4,8 @@ Run with `pytest exercises/step8` (or `--solutions` to check the reference solut
 
 The models your functions are given are the kit's own (mnistkit/kitmodel.py and
 mnistkit/reference.py): the tutorial's CNN trained by the kit on a small seeded subset (its weights
-ship with the kit), and a few untrained variants of it. Expected kernels are read from each model with `get_weights()`.
+ship with the kit), and a few untrained variants of it. Expected kernels are read from each model
+with `get_weights()`.
 """
 
 import re
@@ -20,11 +21,11 @@ from mnistkit.figure_checks import (
     Prerequisites,
     as_figure,
     axes_are_off,
-    built_once,
     learner_line,
     looks_like,
     picture_array,
     pictures,
+    shared_model,
     titles,
     trained_model,
 )
@@ -152,12 +153,12 @@ def prerequisites():
 def layered_model():
     """The tutorial's second model (keras.Input, separate ReLU layers), untrained: random kernels.
     Built once per session, as the other models below: the checks only read them."""
-    return built_once("step 8: layered model", lambda: reference.build_model(layered=True))
+    return shared_model("step 8: layered model", lambda: reference.build_model(layered=True))
 
 
 def input_shape_model():
     """The tutorial's CNN built the older way, with input_shape= on its first layer, untrained."""
-    return built_once("step 8: input_shape model", _input_shape_model)
+    return shared_model("step 8: input_shape model", _input_shape_model)
 
 
 def _input_shape_model():
@@ -240,7 +241,7 @@ def test_works_for_a_model_built_with_input_shape(first_layer_kernels, model, pr
 
 def test_finds_the_first_conv2d_layer_when_another_layer_comes_first(first_layer_kernels, model, prerequisites):
     run_extract_check(None, prerequisites, first_layer_kernels, model)
-    model = built_once("step 8: rescaling model", rescaling_model)
+    model = shared_model("step 8: rescaling model", rescaling_model)
     called = "first_layer_kernels(<a model whose layers are Rescaling, Conv2D, ...>)"
     # The Rescaling layer has no weights: code that reads model.layers[0]'s weights either fails
     # or returns nothing, and only then is model.layers[0] the thing to explain.
