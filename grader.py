@@ -13,7 +13,8 @@
     python grader.py merge SHARD_DIRS... --out DIR    merge the shards of a class graded in parts
     python grader.py --notebook NB   grade the functions defined in the notebook NB.ipynb (no cell is run)
 
-Exit code: 0 when every graded step is done, 1 when not, 2 for a usage error.
+Exit code: 0 when every graded step is done, 1 when not, 2 for a usage error, 3 when the kit
+itself could not grade (its installation: the message says what to fix).
 The grader never imports TensorFlow; each step's suite runs in its own, capped process.
 """
 
@@ -26,20 +27,21 @@ import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
-from mnistkit.grading import DONE, ResultCache, StepResult, grade_step, hold, known_without_running, start_engine
+from mnistkit.grading import DONE, KIT_FAULT, ResultCache, StepResult, grade_step, hold, known_without_running, start_engine
 from mnistkit.manifest import load_manifest
 from mnistkit.nextstep import all_done_line, grader_command, remembered
 from mnistkit.report import render_table, to_json
 from mnistkit.steps import STEPS, Step, get_step
 
 EXIT_DONE, EXIT_NOT_DONE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_KIT_ERROR = 3  # The kit or its installation could not grade (not the learner's code).
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python grader.py",
         description="Grade the mnistkit exercises and say what to do next.",
-        epilog="Exit code: 0 when every graded step is done, 1 when not, 2 for a usage error.",
+        epilog="Exit code: 0 when every graded step is done, 1 when not, 2 for a usage error, 3 when the kit itself could not grade.",
     )
     parser.add_argument("--step", type=int, metavar="N", help="grade only step N")
     parser.add_argument("--solutions", action="store_true", help="grade solutions/ instead of exercises/")
@@ -269,6 +271,15 @@ def main(argv: list[str]) -> int:
         print(json.dumps(to_json(results, args.solutions, others), indent=1))
     else:
         render_table(results, args.solutions, others=others, source=args.notebook)
+        fault = next((r.message for r in results if r.status != DONE and r.message.startswith(KIT_FAULT)), None)
+        if fault is not None:  # Whatever the table says next, this comes first, and it is not the learner's to fix.
+            print(f"\nThe kit could not grade {'these steps' if len(results) > 1 else 'this step'} {fault.removeprefix(KIT_FAULT.split(' (')[0]).lstrip()}")
+    return exit_code(results)
+
+
+def exit_code(results: list[StepResult]) -> int:
+    if any(r.status != DONE and r.message.startswith(KIT_FAULT) for r in results):
+        return EXIT_KIT_ERROR
     return EXIT_DONE if all(r.status == DONE for r in results) else EXIT_NOT_DONE
 
 

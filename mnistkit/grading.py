@@ -35,6 +35,7 @@ from mnistkit.template import is_stub
 
 DONE, FAILING, NOT_STARTED, ERROR, TIMEOUT, TAMPERED = "done", "failing", "not-started", "error", "timeout", "tampered"
 STATUSES = (DONE, FAILING, NOT_STARTED, ERROR, TIMEOUT, TAMPERED)
+KIT_FAULT = "the kit can't run this step (not your code): "  # How a step's message names a fault of the kit.
 
 OUTPUT_CAP = 64_000  # Characters of a step's own output kept; the rest is read and dropped.
 REPORT_CAP = 4_000_000  # Characters of a suite's report read; a longer one is not the kit's.
@@ -243,7 +244,7 @@ def judge(step: Step, expected_tests: list[str], code: int | None, report: dict 
         result.message = f"{result.failed} tests were skipped; every test must run and pass"
     elif any(t["status"] == "kit-error" for t in problems):
         result.status = ERROR
-        result.message = "the kit can't run this step (not your code): " + _first_line(next(t for t in problems if t["status"] == "kit-error")["message"], 400)
+        result.message = KIT_FAULT + _first_line(next(t for t in problems if t["status"] == "kit-error")["message"], 400)
     elif all(t["status"] == "not-started" for t in problems) and result.passed == 0:
         result.status = NOT_STARTED
         result.message = f"step {step.number} not started"
@@ -254,6 +255,28 @@ def judge(step: Step, expected_tests: list[str], code: int | None, report: dict 
         result.status = FAILING
         result.message = _first_line(problems[0]["message"])
     return result
+
+
+_fault_lock = threading.Lock()
+_fault: list[str | None] = []
+
+
+def sandbox_fault() -> str | None:
+    """Why no sandbox can run a learner's code on this installation (checked once per process), or None.
+
+    Only a grader running as root hands the learner's code to another user (mnistkit.engine.reach),
+    who might not reach the kit's Python; any other user's sandbox reads what the grader reads."""
+    from mnistkit.engine.reach import sandbox_user
+
+    user = sandbox_user()
+    if user is None:
+        return None
+    with _fault_lock:
+        if not _fault:
+            from mnistkit.engine.channel import probe_sandbox
+
+            _fault.append(probe_sandbox(user))
+    return _fault[0]
 
 
 def start_engine(steps: list[Step], shared: bool = False):
@@ -326,6 +349,9 @@ def grade_step(step: Step, manifest: dict, solutions: bool = False, cache: Resul
     it surely is); a step without TensorFlow uses it only if it is up already, since a cold check
     of such a step takes under a second. So class grading, which keeps one engine for the whole
     class, checks steps 1 and 2 warm for every student graded once the engine is up."""
+    fault = sandbox_fault()
+    if fault is not None:  # Said for every step: nothing can be graded here, whatever the files hold.
+        return StepResult(step.number, step.title, ERROR, message=f"{KIT_FAULT}{fault}")
     known = known_without_running(step, manifest, solutions, cache, fresh, submission)
     if known is not None:
         return known

@@ -143,11 +143,10 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         not_dumpable()  # The sandbox, though of the same user, can't reach this process's report pipe.
         steps = [step_of_path(Path(str(arg).split("::")[0])) for arg in session.config.args]
         tensorflow = any(step is not None and step.tensorflow for step in steps)
-        # As root (CI), the learner's code runs as nobody; MNISTKIT_SANDBOX_AS_SELF=1 keeps the user,
-        # for the kit's own tests of the confinement a learner's laptop relies on.
-        as_self = os.environ.get("MNISTKIT_SANDBOX_AS_SELF") == "1"
-        user = (65534, 65534) if os.geteuid() == 0 and not as_self else None
-        session.config.stash[_runner_key] = SandboxRunner(tensorflow, user=user, memory=SANDBOX_MEMORY)
+        from mnistkit.engine.reach import sandbox_user
+
+        # As root (CI), the learner's code runs as nobody (mnistkit.engine.reach says how it reaches the kit).
+        session.config.stash[_runner_key] = SandboxRunner(tensorflow, user=sandbox_user(), memory=SANDBOX_MEMORY)
 
 
 def _runner(config: pytest.Config):
@@ -222,7 +221,9 @@ def _describe_failure(excinfo: pytest.ExceptionInfo, step: Step | None) -> tuple
         return LEARNER_ERROR, str(error)
     from mnistkit.data import MnistDataError
 
-    if isinstance(error, MnistDataError):
+    from mnistkit.engine.channel import SandboxUnavailable
+
+    if isinstance(error, (MnistDataError, SandboxUnavailable)):
         return KIT_ERROR, str(error)
     if isinstance(error, ModuleNotFoundError) and where is None and missing_tensorflow(error):
         return KIT_ERROR, missing_tensorflow(error)

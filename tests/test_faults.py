@@ -112,3 +112,40 @@ def test_ctrl_c_stops_the_grader_within_two_seconds_with_the_table_so_far(kit):
     stopped_after = time.monotonic() - sent
     assert process.returncode == 130 and "Stopped (Ctrl-C)" in output, output[-2000:]
     assert stopped_after < 2.0, f"took {stopped_after:.1f} s to stop"
+
+
+needs_root_without_sys_admin = pytest.mark.skipif(
+    not sys.platform.startswith("linux") or os.geteuid() != 0 or subprocess.run(["which", "setpriv"], capture_output=True).returncode,
+    reason="needs root and setpriv: the sandbox changes user only when the grader is root")
+
+
+@needs_root_without_sys_admin
+def test_a_sandbox_that_cannot_reach_the_kits_python_is_the_kits_error_for_every_step(kit, tmp_path):
+    # The kit in a folder only root may enter, graded by a root that may not make the sandbox a
+    # view of it (a container started without CAP_SYS_ADMIN): nothing the learner wrote is to blame.
+    tmp_path.chmod(0o700)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    completed = subprocess.run(["setpriv", "--bounding-set=-sys_admin", "--", sys.executable, str(kit / "grader.py"), "--solutions", "--json"],
+                               cwd=kit, env=env, capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
+    assert completed.returncode == 3, (completed.returncode, completed.stderr[-2000:])
+    steps = json.loads(completed.stdout)["steps"]
+    assert len(steps) == 8
+    for step in steps:
+        assert step["status"] == "error", step
+        assert step["code"] == f"step{step['step']}.kit-error", step
+        message = step["message"]
+        assert "\n" not in message and "not your code" in message and "chmod o+x" in message, message
+        assert "os._exit" not in message, message
+
+
+@needs_root_without_sys_admin
+def test_a_learners_own_exit_is_still_named_in_a_private_folder(kit, tmp_path):
+    # The same private folder, graded by a root that may make the view: the kit is fine, so an
+    # exit is the learner's, and said as such.
+    tmp_path.chmod(0o700)
+    (kit / "exercises" / "step1" / "scaling.py").write_text("import os\n\ndef scale_pixels(images):\n    os._exit(1)\n")
+    solve(kit, 2)
+    steps = steps_json(kit, "--step", "1")
+    assert steps[1]["status"] == "error" and "os._exit()" in steps[1]["message"] and "exit code 1" in steps[1]["message"], steps[1]
+    assert steps[1]["code"] == "step1.crash", steps[1]
+    assert steps_json(kit, "--step", "2")[2]["status"] == "done"

@@ -10,7 +10,8 @@ Where the learner's code runs:
 - `channel`: the learner's function as a suite sees it, run in the suite's own process (the
   learner's `pytest exercises/stepN`) or in a sandbox process (every grade);
 - `sandbox`: the process that imports and runs the learner's code, and nothing else;
-- `confine`: what the sandbox may not do (Landlock: write outside its scratch, signal out).
+- `confine`: what the sandbox may not do (Landlock: write outside its scratch, signal out);
+- `reach`: who the sandbox runs as (nobody, under root) and its view of what it must read.
 
 Running the checks:
 - `contain`: the grader's hold on every process a step starts (time, memory, escapees);

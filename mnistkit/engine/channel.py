@@ -35,6 +35,11 @@ class ChannelBroken(Exception):
     """The sandbox ended or broke the channel: the call has no result."""
 
 
+class SandboxUnavailable(Exception):
+    """The sandbox could not be set up (its user can't reach the kit's Python, say): a fault of the
+    kit or its installation, before any learner code ran."""
+
+
 class StepFunction:
     """Calls the learner's `name` from `file`, seeded; `.fresh()` also clears Keras's session first."""
 
@@ -110,6 +115,10 @@ class SandboxRunner:
             os.chmod(self.scratch, 0o755)
         command = [sys.executable, "-m", "mnistkit.engine.sandbox", "--requests", str(to_sandbox_r),
                    "--replies", str(from_sandbox_w), "--outbox", str(self.outbox)]
+        if user is not None:
+            # It starts as root and becomes the user itself, once it has a view of what it must read
+            # (mnistkit.engine.reach): a kit installed where that user can't go still works.
+            command += ["--user", f"{user[0]}:{user[1]}"]
         if tensorflow:
             command.append("--tensorflow")
         # How the sandbox began, for the judge's report: "forked" from this warm judge, or "started" cold.
@@ -118,9 +127,6 @@ class SandboxRunner:
             self.process = ForkedSandbox(to_sandbox_r, from_sandbox_w, self.outbox, package, user, memory,
                                          close=(self.to_sandbox, self.from_sandbox))
         else:
-            if user is not None:
-                # setpriv (util-linux) changes user right before it starts Python, with no groups kept.
-                command = ["setpriv", f"--reuid={user[0]}", f"--regid={user[1]}", "--clear-groups", "--", *command]
             self.process = subprocess.Popen(
                 command, pass_fds=(to_sandbox_r, from_sandbox_w), stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=self.outbox, env=sandbox_env(self.outbox, package),
@@ -129,9 +135,29 @@ class SandboxRunner:
         os.close(to_sandbox_r)
         os.close(from_sandbox_w)
         self.replies = os.fdopen(self.from_sandbox, "rb", buffering=0)
+        self.ready = False
+
+    def await_ready(self) -> None:
+        """The sandbox's first line: set up, or why not. Ending before it is the kit's fault."""
+        try:
+            answer = json.loads(self._read_line())
+        except ChannelBroken:
+            try:
+                code = f"exit code {self.process.wait(timeout=2)}"
+            except subprocess.TimeoutExpired:
+                code = "it stopped answering"
+            raise SandboxUnavailable(f"the sandbox that runs the learner's code ended before it was set up ({code})") from None
+        except ValueError:
+            answer = None
+        if not isinstance(answer, dict) or answer.get("ready") is not True:
+            why = answer.get("unready") if isinstance(answer, dict) else None
+            raise SandboxUnavailable(str(why) if why else "the sandbox sent no sign that it was set up")
+        self.ready = True
 
     def call(self, file: Path, name: str, request: Bundle, seed: int, fresh: bool) -> Bundle:
         with self.lock:
+            if not self.ready:
+                self.await_ready()
             self.count += 1
             folder = self.scratch / f"in{self.count}"
             folder.mkdir()
@@ -264,19 +290,18 @@ class ForkedSandbox:
             os.environ.update(sandbox_env(outbox, kit))
             tempfile.tempdir = None  # Read TMPDIR again: temporary files go to the outbox.
             _limit(memory)
-            if user is not None:
-                os.setgroups([])
-                os.setgid(user[1])
-                os.setuid(user[0])
             from mnistkit.engine import sandbox
-            from mnistkit.engine.confine import confine
 
             os.set_inheritable(requests, False)
             os.set_inheritable(replies, False)
             keep = sorted({0, 1, 2, requests, replies})
             for low, high in zip(keep, keep[1:] + [65536]):
                 os.closerange(low + 1, high)  # Nothing of the judge's stays open here.
-            confine([outbox.resolve()])
+            try:
+                sandbox.set_up(outbox, user, False, kit)  # TensorFlow is imported already.
+            except BaseException as error:  # noqa: BLE001
+                sandbox.unready(replies, error)
+                os._exit(70)
             sandbox.serve(requests, replies, outbox)
         finally:
             os._exit(0)
@@ -326,3 +351,35 @@ def _limit(memory: int | None) -> None:
 
     if memory:
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+
+
+def probe_sandbox(user: tuple[int, int] | None, timeout: float = 60) -> str | None:
+    """Start a sandbox as a grade would (this user, a copy of the kit, its environment) and ask it
+    only whether it can reach what the checks need; None when it can, else why not, in one line."""
+    scratch = Path(tempfile.mkdtemp(prefix="mnistkit-probe-"))
+    try:
+        os.chmod(scratch, 0o755)
+        home = scratch / "out"
+        home.mkdir()
+        if user is not None:
+            os.chown(home, *user)
+        _copy_package(scratch / "kit")
+        command = [sys.executable, "-m", "mnistkit.engine.sandbox", "--probe"]
+        if user is not None:
+            command += ["--user", f"{user[0]}:{user[1]}"]
+        try:
+            done = subprocess.run(command, cwd=home, env=sandbox_env(home, scratch / "kit"), capture_output=True,
+                                  text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+        except (OSError, subprocess.TimeoutExpired) as error:
+            return f"the sandbox that runs the learner's code could not start: {error}"
+        lines = done.stdout.strip().splitlines()
+        try:
+            answer = json.loads(lines[-1]) if lines else None
+        except ValueError:
+            answer = None
+        if not isinstance(answer, dict):
+            last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+            return f"the sandbox that runs the learner's code could not start (exit code {done.returncode}): {last[:300]}"
+        return answer.get("problem")
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)

@@ -10,7 +10,7 @@ can't open their file descriptors through /proc (the report pipe among them).
 
 Landlock needs Linux 5.13 or newer with Landlock enabled; elsewhere the sandbox runs without
 these limits (`confine` returns False) and the grader says so. Under root (CI), the sandbox runs
-as an unprivileged user besides, which the filesystem's own permissions confine.
+as an unprivileged user besides, which the filesystem's own permissions confine (mnistkit.engine.reach).
 """
 
 from __future__ import annotations

@@ -1,10 +1,14 @@
 """The sandbox: the one process that imports and runs a learner's code while a grade is made.
 
-    python -m mnistkit.engine.sandbox --requests FD --replies FD --outbox DIR [--tensorflow]
+    python -m mnistkit.engine.sandbox --requests FD --replies FD --outbox DIR [--user UID:GID] [--tensorflow]
+    python -m mnistkit.engine.sandbox --probe [--user UID:GID]     (can a sandbox start here?)
 
-It reads one JSON line per call on `--requests` (which file, which function, where the encoded
-arguments are, the seed), runs the call with its output captured, writes the encoded reply into
-`DIR/<n>/` and answers with one line on `--replies`. It ends when the requests pipe closes.
+Once set up (its user, its imports, its confinement), it says `{"ready": true}` on `--replies`;
+if it can't be, it says `{"unready": why}` and ends: a sandbox that ends before it is ready is a
+fault of the kit or its installation, never of the learner. It then reads one JSON line per call
+on `--requests` (which file, which function, where the encoded arguments are, the seed), runs the
+call with its output captured, writes the encoded reply into `DIR/<n>/` and answers with one line
+on `--replies`. It ends when the requests pipe closes.
 
 Nothing it sends is trusted: the judge reads replies as data only (see `mnistkit.engine.codec`),
 and the grader kills this process and everything it started when the step ends.
@@ -92,6 +96,8 @@ def serve(requests: int, replies: int, outbox: Path) -> None:
     incoming = os.fdopen(requests, "rb")
     fitting.SERVICE = FitClient(incoming, replies, outbox)
     capture = Capture()
+    # Set up, before any learner code: from here on a process that ends is the learner's doing.
+    os.write(replies, b'{"ready": true}\n')
     for line in incoming:
         message = json.loads(line)
         number = int(message["n"])
@@ -114,25 +120,102 @@ def serve(requests: int, replies: int, outbox: Path) -> None:
         os.write(replies, (json.dumps({"n": number}) + "\n").encode())
 
 
-def main(argv: list[str]) -> None:
-    parser = argparse.ArgumentParser(prog="python -m mnistkit.engine.sandbox")
-    parser.add_argument("--requests", type=int, required=True)
-    parser.add_argument("--replies", type=int, required=True)
-    parser.add_argument("--outbox", type=Path, required=True)
-    parser.add_argument("--tensorflow", action="store_true", help="import TensorFlow and Keras before the first call")
-    args = parser.parse_args(argv)
-    # The channel closes if this process is replaced (os.execv): the judge then sees it end.
-    os.set_inheritable(args.requests, False)
-    os.set_inheritable(args.replies, False)
+def unready(replies: int, error: BaseException) -> None:
+    """Say why the sandbox could not be set up: a fault of the kit or its installation, not the learner's."""
+    from mnistkit.engine.reach import Unreachable
+
+    message = str(error) if isinstance(error, Unreachable) else f"{type(error).__name__}: {error}"
+    try:
+        os.write(replies, (json.dumps({"unready": message[:2000]}) + "\n").encode())
+    except OSError:
+        pass
+
+
+def the_kit_copy() -> Path:
+    """The copy of the kit's code this process imports (its data folder links to the kit's data)."""
+    import mnistkit
+
+    return Path(mnistkit.__file__).resolve().parent.parent
+
+
+def reachable(outbox: Path, kit: Path) -> list[Path]:
+    """What the sandbox reads besides Python's own folders: its outbox, the kit's copy and data, and
+    the folder its kit modules came from (a forked sandbox's are the judge's, which it may still import)."""
+    import mnistkit
+
+    return [outbox, kit, (kit / "mnistkit" / "data").resolve(), Path(mnistkit.__file__).resolve().parent]
+
+
+def set_up(outbox: Path, user: tuple[int, int] | None, tensorflow: bool, kit: Path) -> None:
+    """Become the sandbox's user (reach.py), import what the step's values need, then confine."""
+    if user is not None:
+        from mnistkit.engine.reach import become
+
+        become(user, reachable(outbox, kit))
     import numpy  # noqa: F401  (every step's values are arrays)
 
-    if args.tensorflow:
+    if tensorflow:
         import keras  # noqa: F401
         import matplotlib.pyplot  # noqa: F401
     from mnistkit.engine.confine import confine
 
     # From here on (and before any learner code is imported) nothing outside the outbox can be written.
-    confine([args.outbox.resolve()])
+    confine([outbox.resolve()])
+
+
+def probe(user: tuple[int, int] | None) -> str | None:
+    """As the grader checks before grading: can a sandbox become `user` and reach what the checks
+    need (numpy imported; TensorFlow, Keras, matplotlib and the kit's data found and readable)?
+    None when it can, else why not."""
+    import importlib.util
+
+    try:
+        if user is not None:
+            from mnistkit.engine.reach import become
+
+            become(user, reachable(Path.cwd(), the_kit_copy()))
+        import numpy  # noqa: F401
+
+        for name in ("tensorflow", "keras", "matplotlib", "seaborn"):
+            spec = importlib.util.find_spec(name)
+            if spec is None or spec.origin is None:
+                return f"the sandbox's Python can't find {name}: is the kit installed in this environment?"
+            with open(spec.origin, "rb"):
+                pass
+        with open(the_kit_copy() / "mnistkit" / "data" / "mnist.npz", "rb"):
+            pass
+    except Exception as error:  # noqa: BLE001  (whatever stops it is what the grader must say)
+        from mnistkit.engine.reach import Unreachable
+
+        if isinstance(error, Unreachable):
+            return str(error)
+        return (f"{type(error).__name__}: {error} (the sandbox runs the learner's code as "
+                f"{'the user nobody' if user else 'you'}; every folder on the way to the kit's Python and data must let it in)")
+    return None
+
+
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(prog="python -m mnistkit.engine.sandbox")
+    parser.add_argument("--requests", type=int)
+    parser.add_argument("--replies", type=int)
+    parser.add_argument("--outbox", type=Path)
+    parser.add_argument("--user", metavar="UID:GID", help="become this user first (the grader runs as root)")
+    parser.add_argument("--tensorflow", action="store_true", help="import TensorFlow and Keras before the first call")
+    parser.add_argument("--probe", action="store_true", help="only check that a sandbox can start; print why not")
+    args = parser.parse_args(argv)
+    user = tuple(int(part) for part in args.user.split(":")) if args.user else None
+    if args.probe:
+        problem = probe(user)
+        print(json.dumps({"problem": problem}))
+        return
+    # The channel closes if this process is replaced (os.execv): the judge then sees it end.
+    os.set_inheritable(args.requests, False)
+    os.set_inheritable(args.replies, False)
+    try:
+        set_up(args.outbox, user, args.tensorflow, the_kit_copy())
+    except BaseException as error:  # noqa: BLE001
+        unready(args.replies, error)
+        raise SystemExit(70) from None
     serve(args.requests, args.replies, args.outbox)
 
 

@@ -250,7 +250,9 @@ def shared_name() -> str:
     from mnistkit import KIT_ROOT
 
     # The kit's folder too: two copies of the same kit must not share an engine (it imports one of them).
-    return listener_name(hashlib.sha256((kit_fingerprint() + sys.executable + str(KIT_ROOT)).encode()).hexdigest())
+    # The environment is named by sys.prefix, not sys.executable: `python grader.py` runs venv/bin/python
+    # while the `pytest` script starts venv/bin/python3, one Python that must find one engine.
+    return listener_name(hashlib.sha256((kit_fingerprint() + sys.prefix + str(KIT_ROOT)).encode()).hexdigest())
 
 
 def may_share() -> bool:
