@@ -32,20 +32,20 @@ def kit(tmp_path: Path):
     stop_engines(root)
 
 
-def shared_engine(kit: Path) -> subprocess.Popen:
-    """Start this kit copy's shared engine and wait until it answers."""
+def shared_engine(kit: Path, python: str = sys.executable) -> subprocess.Popen:
+    """Start this kit copy's shared engine (from `python`) and wait until it answers."""
     code = ("import sys, time; sys.path.insert(0, sys.argv[1]);"
             "from mnistkit.engine.warm import Engine, shared_name; from mnistkit.selfcheck import isolated_env;"
             "from mnistkit import KIT_ROOT; e = Engine(isolated_env(), KIT_ROOT, name=shared_name());"
             "print('ready' if e.usable() else 'dead', flush=True)")
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    completed = subprocess.run([sys.executable, "-c", code, str(kit)], cwd=kit, env=env, capture_output=True, text=True, timeout=180)
+    completed = subprocess.run([python, "-c", code, str(kit)], cwd=kit, env=env, capture_output=True, text=True, timeout=180)
     assert completed.stdout.strip() == "ready", completed.stderr[-2000:]
 
 
-def pytest_in(kit: Path, *args: str) -> subprocess.CompletedProcess:
+def pytest_in(kit: Path, *args: str, python: str = sys.executable) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "MNISTKIT_COLD")}
-    return subprocess.run([sys.executable, "-m", "pytest", *args], cwd=kit, env=env, capture_output=True, text=True, timeout=600)
+    return subprocess.run([python, "-m", "pytest", *args], cwd=kit, env=env, capture_output=True, text=True, timeout=600)
 
 
 def test_pytest_uses_a_running_engine_and_says_so(kit):
@@ -53,6 +53,16 @@ def test_pytest_uses_a_running_engine_and_says_so(kit):
     completed = pytest_in(kit, "exercises/step3")
     assert completed.returncode == 0, completed.stdout[-3000:]
     assert "step 3 done" in completed.stdout and "(warm)" in completed.stdout, completed.stdout[-1500:]
+
+
+def test_pytest_started_as_python3_uses_the_engine_python_started(kit):
+    # `python grader.py` runs the venv's bin/python; the `pytest` script's first line names bin/python3.
+    python, python3 = (Path(sys.executable).with_name(name) for name in ("python", "python3"))
+    if not (python.exists() and python3.exists()):
+        pytest.skip("this environment has no bin/python and bin/python3 side by side")
+    shared_engine(kit, str(python))
+    completed = pytest_in(kit, "exercises/step1", python=str(python3))
+    assert completed.returncode == 0 and "(warm)" in completed.stdout, completed.stdout[-1500:]
 
 
 def test_an_engine_of_an_older_kit_is_not_used(kit):
