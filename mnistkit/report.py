@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import sys
 
-from mnistkit import KIT_ROOT
 from mnistkit.classroom.catalogue import step_code, test_code
 from mnistkit.grading import DONE, NOT_STARTED, StepResult
 from mnistkit.nextstep import all_done_line, check_command, first_unfinished, grader_command, here
@@ -53,7 +52,6 @@ def render_table(results: list[StepResult], solutions: bool = False, stream=sys.
     known = {**(others or {}), **graded}
     upcoming = first_unfinished({n: r.status for n, r in known.items()})
     if upcoming is not None:
-        folder = "solutions" if solutions else "exercises"
         result = known.get(upcoming.number)
         if result is None:
             print(f"Next: step {upcoming.number}, {upcoming.title} (not graded since its file last changed)", file=stream)
@@ -63,7 +61,9 @@ def render_table(results: list[StepResult], solutions: bool = False, stream=sys.
             if result.message and result.status != NOT_STARTED:
                 for line in printable(result.message).splitlines()[:2]:
                     print(f"  {line}", file=stream)
-        print(f"  read {here(KIT_ROOT / folder / upcoming.folder / 'README.md')}, edit {here(KIT_ROOT / folder / upcoming.folder / upcoming.file)}", file=stream)
+        # The README lives once, in exercises/stepN/; with --solutions the file to edit is the reference.
+        edit = f"the reference {here(upcoming.learner_file(True))}" if solutions else here(upcoming.learner_file())
+        print(f"  read {here(upcoming.readme())}, edit {edit}", file=stream)
         print(f"  check it:  {check_command(upcoming, solutions)}", file=stream)
         print(f"  a hint:    {grader_command('--hint', str(upcoming.number))}", file=stream)
     done = sum(r.status == DONE for r in results)

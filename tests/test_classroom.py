@@ -228,3 +228,40 @@ def test_the_same_file_is_graded_once_even_when_two_students_come_at_once():
         same.grade(4, b"y", lambda: 1 / 0)
     with pytest.raises(ZeroDivisionError):  # Who waited on a grade that broke hears of it too.
         same.grade(4, b"y", lambda: "never computed")
+
+
+def test_a_folder_of_submissions_is_told_from_one_submission(tmp_path):
+    """`class downloads/` (a folder of students) stands for `downloads/*`; a student's own folder
+    with the kit in one top folder (an unpacked "Download ZIP") stays one submission."""
+    from mnistkit.classroom.submissions import class_folder
+
+    downloads = tmp_path / "downloads"
+    for name in ("alice", "bob"):
+        (downloads / name / "exercises").mkdir(parents=True)
+    (downloads / ".DS_Store").write_bytes(b"")
+    (downloads / "notes.txt").write_text("not a submission\n")
+    assert class_folder(downloads) == [downloads / "alice", downloads / "bob", downloads / "notes.txt"]
+    unpacked = tmp_path / "carol"
+    (unpacked / "mnistkit-carol-main" / "exercises").mkdir(parents=True)
+    assert class_folder(unpacked) is None
+    assert class_folder(downloads / "alice") is None  # A copy of the kit itself.
+    zips = tmp_path / "zips"
+    zips.mkdir()
+    (zips / "dave.zip").write_bytes(b"PK")  # One zip is enough: a student's own folder holds no zip of their work.
+    assert class_folder(zips) == [zips / "dave.zip"]
+    assert class_folder(tmp_path / "nowhere") is None
+
+
+def test_grading_one_folder_of_submissions_grades_each_and_says_so(tmp_path):
+    """Two students with nothing to run (no step file yet: every step is "missing"), so no engine starts."""
+    downloads = tmp_path / "downloads"
+    for name in ("alice", "bob"):
+        (downloads / name / "exercises").mkdir(parents=True)
+    completed = grader(KIT_ROOT, "class", str(downloads) + "/", "--out", str(tmp_path / "out"), "--quiet")
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    said = [line for line in completed.stderr.splitlines() if "folder of submissions" in line]
+    assert len(said) == 1 and f"`{downloads.as_posix()}/*`" in said[0] and "2 entries" in said[0], completed.stderr
+    rows = rows_of(tmp_path / "out")
+    assert sorted(rows) == ["alice", "bob"], rows.keys()
+    for row in rows.values():
+        assert row["status"] == "graded" and all(step["code"].endswith(".missing-file") for step in row["steps"]), row

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -202,6 +203,28 @@ def test_dropped_in_conftest_and_ini_cannot_change_the_outcome(kit):
 def test_solutions_option_grades_the_reference_solution(kit):
     completed = grader(kit, "--solutions", "--step", "1", "--json")
     assert completed.returncode == 0 and json.loads(completed.stdout)["steps"][0]["status"] == "done"
+
+
+def test_next_points_to_the_readme_in_exercises_and_with_solutions_to_the_reference(monkeypatch):
+    """The README lives only in exercises/stepN/; with `--solutions` the file to edit is the reference."""
+    import io
+
+    from mnistkit.grading import StepResult
+    from mnistkit.report import render_table
+
+    monkeypatch.chdir(KIT_ROOT)
+    step = STEPS[0]
+    for solutions, edit in ((True, f"the reference solutions/{step.folder}/{step.file}"), (False, f"exercises/{step.folder}/{step.file}")):
+        shown = io.StringIO()
+        render_table([StepResult(step.number, step.title, "failing", failed=1, message="wrong")], solutions, stream=shown, others={})
+        assert f"  read exercises/{step.folder}/README.md, edit {edit}\n" in shown.getvalue(), shown.getvalue()
+
+
+def test_solutions_table_names_the_readme_that_exists(kit):
+    completed = grader(kit, "--solutions", "--step", "1")
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    found = re.search(r"read (exercises/step\d/README\.md), edit the reference (solutions/step\d/\w+\.py)", completed.stdout)
+    assert found and (kit / found.group(1)).is_file() and (kit / found.group(2)).is_file(), completed.stdout
 
 
 def test_one_step_graded_never_says_every_step_passes(kit):

@@ -4,7 +4,8 @@
     python grader.py merge SHARD_DIRS... --out report/
 
 Each SUBMISSION is one student: a folder (a copy or git clone of their kit) or a `.zip` of one,
-named after the student. Every step is graded as `python grader.py --submission DIR --fresh`
+named after the student; a single SUBMISSION that is a folder of them (`downloads/`) stands for
+its entries (`downloads/*`). Every step is graded as `python grader.py --submission DIR --fresh`
 grades it: this kit's tests, the learner's code in a sandbox, the verdict in a judge process.
 """
 
@@ -19,7 +20,7 @@ from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 from mnistkit.classroom import gradebook
-from mnistkit.classroom.submissions import Submission, find_submissions, stage
+from mnistkit.classroom.submissions import Submission, class_folder, find_submissions, stage
 from mnistkit.steps import STEPS
 
 EXIT_OK, EXIT_USAGE = 0, 2
@@ -30,7 +31,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     commands = parser.add_subparsers(dest="command", required=True)
     grade = commands.add_parser("class", help="grade every submission; write gradebook.csv, results.jsonl and report.html")
     grade.add_argument("submissions", nargs="+", type=Path, metavar="SUBMISSION",
-                       help="one per student: a folder (copy or clone of their kit) or a .zip; e.g. downloads/*")
+                       help="one per student: a folder (copy or clone of their kit) or a .zip; e.g. downloads/* "
+                            "(or downloads/ alone: a folder of them is graded as its entries)")
     grade.add_argument("--out", type=Path, required=True, metavar="DIR", help="where the results go (a rerun continues there)")
     grade.add_argument("--jobs", type=int, default=2, metavar="J", help="submissions graded at once (default 2)")
     grade.add_argument("--shard", default=None, metavar="i/N", help="grade only shard i of N (every N-th student by name)")
@@ -82,6 +84,10 @@ def grade_class(paths: list[Path], out: Path, jobs: int, shard: tuple[int, int] 
     from mnistkit.grading import kit_fingerprint, start_engine
     from mnistkit.manifest import load_manifest
 
+    if len(paths) == 1 and (inside := class_folder(paths[0])) is not None:
+        print(f"{paths[0]} is a folder of submissions, not one: grading each of its {len(inside)} entries "
+              f"(as `{paths[0].as_posix().rstrip('/')}/*` would)", file=sys.stderr)
+        paths = inside
     submissions = find_submissions(paths)
     if shard is not None:
         chosen = gradebook.in_shard([s.name for s in submissions], shard)

@@ -51,6 +51,7 @@ class Staged:
     def write(self, folder: Path) -> Path:
         """The learner files as `folder/exercises/stepN/<file>`, readable by the sandbox's user."""
         folder.chmod(0o755)  # The sandbox may run as nobody (grading as root, as in CI).
+        (folder / "exercises").mkdir(exist_ok=True)  # Even with no file at all: each step is then "missing".
         for step in STEPS:
             if step.number in self.files:
                 target = step.exercise_dir(folder) / step.file
@@ -71,6 +72,34 @@ def find_submissions(paths: list[Path]) -> list[Submission]:
         seen[name] = seen.get(name, 0) + 1
         found.append(Submission(name if seen[name] == 1 else f"{name}#{seen[name]}", path))
     return sorted(found, key=lambda s: s.name)
+
+
+def class_folder(path: Path) -> list[Path] | None:
+    """The submissions inside `path` when it is a folder of them rather than one (`class downloads/`
+    meant as `class downloads/*`), else None.
+
+    It is such a folder when it has no `exercises/` folder of its own but holds a `.zip` or at
+    least two folders that look like a student's copy of the kit (with `exercises/`, or one top
+    folder holding it). A single such folder stays one submission: `_from_folder` reads a
+    download's top folder. Its entries are then taken as the shell's `downloads/*` lists them (all
+    but the hidden ones), so what can't be graded is a row saying why, as it would be there."""
+    if path.is_symlink() or not path.is_dir() or (path / "exercises").is_dir():
+        return None
+    try:
+        entries = sorted(entry for entry in path.iterdir() if not entry.name.startswith("."))
+    except OSError:
+        return None
+    zips = [e for e in entries if e.is_file() and e.name.lower().endswith(".zip")]
+    folders = [e for e in entries if e.is_dir() and not e.is_symlink() and _looks_like_kit(e)]
+    return entries if zips or len(folders) >= 2 else None
+
+
+def _looks_like_kit(folder: Path) -> bool:
+    """`folder/exercises/`, or `folder/<top folder>/exercises/`: what `_from_folder` reads."""
+    try:
+        return (folder / "exercises").is_dir() or any((child / "exercises").is_dir() for child in folder.iterdir())
+    except OSError:
+        return False
 
 
 def stage(submission: Submission) -> Staged:
