@@ -63,15 +63,27 @@ def needed_paths(extra: list[Path]) -> list[Path]:
         folder = Path(entry or ".").absolute()
         if folder.is_dir() and not ((folder / "grader.py").is_file() and (folder / "mnistkit").is_dir()):
             paths.append(folder)
-    paths += [Path(p) for p in extra]
+    for path in extra:
+        paths += hops(Path(path))
     seen: dict[str, Path] = {}
     for path in paths:
         try:
-            real = path.resolve(strict=True)
+            # A link stays a link (in its real folder): following it passes where it lies, too.
+            real = path.parent.resolve(strict=True) / path.name if path.is_symlink() else path.resolve(strict=True)
         except OSError:
             continue
         seen.setdefault(str(real), real)
     return list(seen.values())
+
+
+def hops(path: Path, limit: int = 40) -> list[Path]:
+    """`path` and every link on the way to what it names (a copy's data file may link to another
+    copy's, which links to the kit's): each must be reachable for the last to be read."""
+    found = [path]
+    while path.is_symlink() and len(found) < limit:
+        path = path.parent / os.readlink(path)
+        found.append(path)
+    return found
 
 
 def can_pass(folder: Path, user: tuple[int, int]) -> bool:

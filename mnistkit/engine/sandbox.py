@@ -143,9 +143,8 @@ def reachable(outbox: Path, kit: Path) -> list[Path]:
     the folder its kit modules came from (a forked sandbox's are the judge's, which it may still import)."""
     import mnistkit
 
-    data = (kit / "mnistkit" / "data").resolve()
-    # Each data file too: a copy of the kit may link its files to another copy's (tests/kitcopy.py does).
-    return [outbox, kit, data, *(file.resolve() for file in data.iterdir()), Path(mnistkit.__file__).resolve().parent]
+    data = kit / "mnistkit" / "data"  # A link to the kit's data folder, whose files may link on (reach.hops).
+    return [outbox, kit, data, *data.iterdir(), Path(mnistkit.__file__).resolve().parent]
 
 
 def set_up(outbox: Path, user: tuple[int, int] | None, tensorflow: bool, kit: Path) -> None:
