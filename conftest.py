@@ -1,5 +1,5 @@
 # The kit's pytest plugin gives the suites `--solutions`, the learner's functions as fixtures and
-# short failure messages; see mnistkit/plugin.py.
+# short failure messages; see mnistkit/grading/plugin.py.
 from __future__ import annotations
 
 import os
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins = ["mnistkit.plugin"]
+pytest_plugins = ["mnistkit.grading.plugin"]
 
 SELF_TEST = Path(__file__).resolve().parent / "tests"
 WORKERS = 2  # The kit's self-test on two cores; more gain little (each suite run already uses two processes).

@@ -27,10 +27,10 @@ import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
-from mnistkit.grading import DONE, KIT_FAULT, ResultCache, StepResult, grade_step, hold, known_without_running, start_engine
-from mnistkit.manifest import load_manifest
-from mnistkit.nextstep import all_done_line, grader_command, remembered
-from mnistkit.report import render_table, to_json
+from mnistkit.grading.grade import DONE, KIT_FAULT, ResultCache, StepResult, grade_step, hold, known_without_running, start_engine
+from mnistkit.grading.manifest import load_manifest
+from mnistkit.grading.nextstep import all_done_line, grader_command, remembered
+from mnistkit.grading.report import render_table, to_json
 from mnistkit.steps import STEPS, Step, get_step
 
 EXIT_DONE, EXIT_NOT_DONE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -145,7 +145,7 @@ def grade(steps: list[Step], solutions: bool, fresh: bool, jobs: int, quiet: boo
 
 
 def show_hint(number: int) -> int:
-    from mnistkit.state import State
+    from mnistkit.grading.state import State
 
     step = get_step(number)
     hints = step.hints()
@@ -203,7 +203,7 @@ def compare(number: int, assume_yes: bool) -> int:
         fromfile=f"exercises/{step.folder}/{step.file} (yours)",
         tofile=f"solutions/{step.folder}/{step.file} (reference)",
     )
-    from mnistkit.report import printable
+    from mnistkit.grading.report import printable
 
     text = "\n".join(printable(line) for line in diff)
     print(text if text else "Your file is identical to the reference solution.")
@@ -226,11 +226,11 @@ def main(argv: list[str]) -> int:
     if args.compare is not None:
         return compare(args.compare, args.yes)
     if args.watch:
-        from mnistkit.watch import watch
+        from mnistkit.commands.watch import watch
 
         return watch(args.interval, args.jobs)
     if args.full:
-        from mnistkit.full_run import run_full
+        from mnistkit.commands.full_run import run_full
 
         return run_full(solutions=args.solutions, out=args.out, as_json=args.json, epochs=args.epochs, images=args.images)
     steps = [get_step(args.step)] if args.step else list(STEPS)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from mnistkit.manifest import load_manifest
+from mnistkit.grading.manifest import load_manifest
 from mnistkit.steps import Step
 from mnistkit.template import pristine_copy
 

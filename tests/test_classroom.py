@@ -22,7 +22,7 @@ from tests.classfixture import BROKEN, STUDENTS, VARIANTS, kit_copy, make_class
 from tests.kitcopy import grader
 from mnistkit import KIT_ROOT
 from mnistkit.classroom.catalogue import by_code
-from mnistkit.selfcheck import variant_expectation
+from mnistkit.grading.selftest import variant_expectation
 from mnistkit.steps import STEPS, get_step
 
 # The mistake each wrong variant of the class makes, by the step's headline code, and who made it.

@@ -35,7 +35,7 @@ def kit(tmp_path: Path):
 def shared_engine(kit: Path, python: str = sys.executable) -> subprocess.Popen:
     """Start this kit copy's shared engine (from `python`) and wait until it answers."""
     code = ("import sys, time; sys.path.insert(0, sys.argv[1]);"
-            "from mnistkit.engine.warm import Engine, shared_name; from mnistkit.selfcheck import isolated_env;"
+            "from mnistkit.engine.warm import Engine, shared_name; from mnistkit.grading.selftest import isolated_env;"
             "from mnistkit import KIT_ROOT; e = Engine(isolated_env(), KIT_ROOT, name=shared_name());"
             "print('ready' if e.usable() else 'dead', flush=True)")
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
@@ -107,8 +107,8 @@ def test_an_engine_that_hangs_up_is_replaced_by_a_cold_check(kit):
 GRADE_STEPS_3_AND_5 = """
 import json, sys
 sys.path.insert(0, sys.argv[1])
-from mnistkit.grading import grade_step, start_engine
-from mnistkit.manifest import load_manifest
+from mnistkit.grading.grade import grade_step, start_engine
+from mnistkit.grading.manifest import load_manifest
 from mnistkit.steps import get_step
 steps = [get_step(3), get_step(5)]
 engine = start_engine(steps)

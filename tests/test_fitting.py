@@ -1,5 +1,5 @@
 """Step 6's plain fit() calls, remembered per machine and trained by the judge in a grade
-(mnistkit/fitting.py): what the learner's model is left with must be what Keras's own fit()
+(mnistkit/engine/fitting.py): what the learner's model is left with must be what Keras's own fit()
 leaves it, and only plain calls are taken over."""
 
 from __future__ import annotations
@@ -9,9 +9,10 @@ import copy
 import numpy as np
 import pytest
 
-from mnistkit import fitting, memo, reference
-from mnistkit.checks import Mistake
-from mnistkit.training_checks import quick_model, recording_cnn
+from mnistkit import memo, reference
+from mnistkit.engine import fitting
+from mnistkit.checks.messages import Mistake
+from mnistkit.checks.training import quick_model, recording_cnn
 
 
 @pytest.fixture

@@ -193,7 +193,7 @@ def test_dropped_in_conftest_and_ini_cannot_change_the_outcome(kit):
         "    report = yield\n    report.outcome = 'passed'\n    return report\n"
     )
     (kit / "exercises" / "conftest.py").write_text((folder / "conftest.py").read_text())
-    (folder / "pytest.ini").write_text("[pytest]\naddopts = -p no:mnistkit.plugin -k nothing\n")
+    (folder / "pytest.ini").write_text("[pytest]\naddopts = -p no:mnistkit.grading.plugin -k nothing\n")
     (folder / "test_mine.py").write_text("def test_always_passes():\n    assert True\n")
     assert step1_json(kit)["status"] == "failing"
 
@@ -209,8 +209,8 @@ def test_next_points_to_the_readme_in_exercises_and_with_solutions_to_the_refere
     """The README lives only in exercises/stepN/; with `--solutions` the file to edit is the reference."""
     import io
 
-    from mnistkit.grading import StepResult
-    from mnistkit.report import render_table
+    from mnistkit.grading.grade import StepResult
+    from mnistkit.grading.report import render_table
 
     monkeypatch.chdir(KIT_ROOT)
     step = STEPS[0]
@@ -246,8 +246,8 @@ def test_json_has_the_documented_shape(kit):
 def test_json_next_is_the_first_step_not_done_and_none_once_all_are():
     """The JSON's "next" from results alone (a real all-done `--json` retrains all eight steps;
     test_learner_path checks the stages before it with the grader itself)."""
-    from mnistkit.grading import StepResult
-    from mnistkit.report import to_json
+    from mnistkit.grading.grade import StepResult
+    from mnistkit.grading.report import to_json
 
     done = [StepResult(s.number, s.title, "done", passed=1) for s in STEPS]
     payload = to_json(done)
@@ -374,7 +374,7 @@ def test_full_run_reports_the_score_and_writes_the_figures(kit, tmp_path):
 
 
 def test_full_run_estimate_scales_the_first_epoch():
-    from mnistkit.full_run import estimate
+    from mnistkit.commands.full_run import estimate
 
     assert estimate(30, 10) == "The first epoch took 30 s on this machine, so the other 9 should take about 4.5 min more."
     assert estimate(20, 2).endswith("the last one should take about 20 s more.")
@@ -397,7 +397,7 @@ class _Engine:
         return self.up
 
     def run(self, argv, cwd, env, timeout, memory):
-        from mnistkit.grading import Run
+        from mnistkit.grading.grade import Run
 
         self.asked.append(argv)
         return Run(0, "", 0.0, json.dumps({"tests": []}))
@@ -406,8 +406,8 @@ class _Engine:
 def test_a_step_without_tensorflow_uses_the_engine_only_once_it_is_up(monkeypatch, tmp_path):
     """Class grading keeps one engine for the whole class: steps 1 and 2 are forked from it once it
     is up, and never wait for it (a cold check of them takes under a second)."""
-    from mnistkit import grading
-    from mnistkit.manifest import load_manifest
+    from mnistkit.grading import grade as grading
+    from mnistkit.grading.manifest import load_manifest
     from mnistkit.steps import get_step
 
     cold = []

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from mnistkit import KIT_ROOT
-from mnistkit.manifest import OUT_OF_DATE, build_manifest, load_manifest
+from mnistkit.grading.manifest import OUT_OF_DATE, build_manifest, load_manifest
 from mnistkit.steps import STEPS
 from mnistkit.template import is_stub
 
@@ -123,7 +123,7 @@ def test_every_subpackage_is_installed():
 def test_only_a_file_whose_every_step_function_is_a_stub_is_not_started_unrun(tmp_path, shipped_kit):
     """The grader's and the notebook's shortcut (mnistkit.grading.is_untouched): "not started"
     without a run only while every function of the step still only raises NotImplementedError."""
-    from mnistkit.grading import is_untouched
+    from mnistkit.grading.grade import is_untouched
     from mnistkit.steps import get_step
 
     step = get_step(6)  # Two functions: train_model written, plot_history not, is half done.

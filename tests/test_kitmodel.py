@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from mnistkit import kitmodel
-from mnistkit.figure_checks import MIN_TEST_ACCURACY
+from mnistkit.checks.figures import MIN_TEST_ACCURACY
 
 
 @pytest.fixture(scope="module")

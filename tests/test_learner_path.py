@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 
 from mnistkit import KIT_ROOT
-from mnistkit.manifest import load_manifest
-from mnistkit.selfcheck import variant_expectation
+from mnistkit.grading.manifest import load_manifest
+from mnistkit.grading.selftest import variant_expectation
 from mnistkit.steps import STEPS
 from mnistkit.template import pristine_copy
 from tests.kitcopy import stop_engines
@@ -113,6 +113,6 @@ def test_the_whole_path_keeps_the_self_test_green_and_next_right(kit, tmp_path):
 
     # The manifest is the course author's: it refuses to record solved work as the stubs.
     manifest = (kit / "mnistkit" / "manifest.json").read_text()
-    refused = run(kit, sys.executable, "-m", "mnistkit.manifest")
+    refused = run(kit, sys.executable, "-m", "mnistkit.grading.manifest")
     assert refused.returncode == 1 and "course authors" in refused.stdout
     assert (kit / "mnistkit" / "manifest.json").read_text() == manifest

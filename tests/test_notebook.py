@@ -20,7 +20,7 @@ import pytest
 
 from mnistkit import KIT_ROOT
 from mnistkit.notebook.build import NOTEBOOK, code_cell_of, notebook, render
-from mnistkit.selfcheck import variant_expectation
+from mnistkit.grading.selftest import variant_expectation
 from mnistkit.steps import STEPS
 
 VARIANTS = Path(__file__).resolve().parent / "variants"

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from mnistkit.selfcheck import lay_out_variants, run_suite, start_engine, stop_engine, variant_expectation
+from mnistkit.grading.selftest import lay_out_variants, run_suite, start_engine, stop_engine, variant_expectation
 from mnistkit.steps import STEPS, get_step
 from tests.suite_steps import STEP_6_FITS, step_of
 
@@ -178,7 +178,7 @@ def test_a_warm_judge_forks_its_sandbox(step_number, tmp_path_factory, shipped_k
 
 
 def test_the_judge_trains_step_6s_plain_fits_for_its_sandbox(tmp_path_factory, shipped_kit):
-    """The sandbox can't keep what it trains (mnistkit/fitting.py): its plain fit() calls go to the
+    """The sandbox can't keep what it trains (mnistkit/engine/fitting.py): its plain fit() calls go to the
     judge, two for each variant that trains (the quick run and the accuracy check)."""
     results = results_for(6, tmp_path_factory, shipped_kit)
     training = [name for name, tests in results.items()
@@ -230,8 +230,8 @@ def test_every_failing_variant_names_a_catalogued_mistake_code(step_number, tmp_
     """Stable mistake codes (mnistkit.classroom.catalogue): every failure a variant causes, and the
     step's headline as the grader judges it, carries a code the catalogue lists."""
     from mnistkit.classroom.catalogue import by_code, step_code, test_code
-    from mnistkit.grading import judge
-    from mnistkit.manifest import load_manifest
+    from mnistkit.grading.grade import judge
+    from mnistkit.grading.manifest import load_manifest
 
     known, step = by_code(), get_step(step_number)
     expected = load_manifest()["steps"][str(step_number)]["tests"]

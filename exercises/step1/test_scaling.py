@@ -6,9 +6,9 @@ Run with `pytest exercises/step1` (or `--solutions` to check the reference solut
 import numpy as np
 import pytest
 
-from mnistkit.checks import Mistake, as_array, check, describe_array, type_first, ulp_close
-from mnistkit.figure_checks import learner_line
-from mnistkit.training_checks import FirstProblem
+from mnistkit.checks.messages import Mistake, as_array, check, describe_array, type_first, ulp_close
+from mnistkit.checks.figures import learner_line
+from mnistkit.checks.training import FirstProblem
 
 CALL = "scale_pixels(images)"
 

@@ -3,14 +3,14 @@ its activations as layer arguments, uncompiled, following both arguments, and ab
 
 Run with `pytest exercises/step3` (or `--solutions` to check the reference solution).
 The checks go from coarse to fine: each test first runs the checks of the tests above it
-(mnistkit.models.Blueprint.STAGES) and is skipped ("not checked yet") while one of those fails, so
+(mnistkit.checks.models.Blueprint.STAGES) and is skipped ("not checked yet") while one of those fails, so
 a mistake counts once, as the failure that names it.
 """
 
 import pytest
 
-from mnistkit.checks import check
-from mnistkit.models import MIN_ACCURACY, OTHER_CALLS, TRAIN_IMAGES, Blueprint, built_once, quick_test_accuracy
+from mnistkit.checks.messages import check
+from mnistkit.checks.models import MIN_ACCURACY, OTHER_CALLS, TRAIN_IMAGES, Blueprint, built_once, quick_test_accuracy
 
 BLUEPRINT = Blueprint("build_sequential_model", layered=False)
 

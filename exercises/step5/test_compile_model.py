@@ -8,9 +8,10 @@ step is checked on its own, whatever your steps 3 and 4 do.
 import numpy as np
 import pytest
 
-from mnistkit import compiling, facts, reference
-from mnistkit.checks import Mistake, check
-from mnistkit.training_checks import FirstProblem
+from mnistkit import facts, reference
+from mnistkit.checks import compiling
+from mnistkit.checks.messages import Mistake, check
+from mnistkit.checks.training import FirstProblem
 
 CALL = "compile_model(model)"
 

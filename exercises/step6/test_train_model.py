@@ -1,7 +1,7 @@
 """Checks for step 6, train_model(model, x_train, y_train, batch_size, epochs, validation_split).
 
 Run with `pytest exercises/step6` (or `--solutions` to check the reference solution).
-The models trained here are the kit's own (mnistkit.training_checks): a tiny classifier for the
+The models trained here are the kit's own (mnistkit.checks.training): a tiny classifier for the
 quick checks of fit()'s arguments, and the tutorial's CNN for the accuracy check. Both are
 keras.Sequential models that note down every call of their fit(), so the checks can see whether
 train_model fitted the model it was given, once, with the settings it was asked for.
@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 
 from mnistkit import facts, reference
-from mnistkit.checks import Mistake, PartlyWritten, check
-from mnistkit.fitting import remembered_score
-from mnistkit.training_checks import (
+from mnistkit.checks.messages import Mistake, PartlyWritten, check
+from mnistkit.engine.fitting import remembered_score
+from mnistkit.checks.training import (
     TUTORIAL_HISTORY,
     DryRun,
     FirstProblem,
@@ -58,7 +58,7 @@ NO_SPLIT_SETTINGS = {"batch_size": 250, "epochs": 3, "validation_split": 0.0}
 #           batches of 128 (a fixed batch_size, which the guard stops earlier): 0.56 - 0.68
 # 0.50 lies 0.19 below the worst correct run, 0.18 above the best run on too few or rescaled images
 # and 0.10 above the best run with SGD. The test uses seed 1234 only: 0.802 with the solution (trained as
-# mnistkit/fitting.py trains a plain fit() call: a copy, seeded right before it is loaded and again before fit).
+# mnistkit/engine/fitting.py trains a plain fit() call: a copy, seeded right before it is loaded and again before fit).
 ACCURACY_IMAGES = 3000
 ACCURACY_SETTINGS = {"batch_size": 32, "epochs": 1, "validation_split": 0.1}
 TEST_IMAGES = 1000

@@ -13,9 +13,9 @@ may be drawn in percent when its panel says so ('Accuracy [%]').
 import numpy as np
 import pytest
 
-from mnistkit.checks import Mistake, PartlyWritten
-from mnistkit.figure_checks import learner_line
-from mnistkit.training_checks import (
+from mnistkit.checks.messages import Mistake, PartlyWritten
+from mnistkit.checks.figures import learner_line
+from mnistkit.checks.training import (
     ACCURACY_KEYS,
     LOSS_KEYS,
     SHORT_HISTORY,

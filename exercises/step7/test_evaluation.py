@@ -13,8 +13,8 @@ from contextlib import contextmanager
 import numpy as np
 import pytest
 
-from mnistkit.checks import Mistake, as_array, check, describe_array, type_first
-from mnistkit.figure_checks import (
+from mnistkit.checks.messages import Mistake, as_array, check, describe_array, type_first
+from mnistkit.checks.figures import (
     ModelState,
     Prerequisites,
     annotation_grid,

@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 
 from mnistkit import reference
-from mnistkit.checks import Mistake, as_array, check, describe_array, type_first, ulp_close
-from mnistkit.figure_checks import (
+from mnistkit.checks.messages import Mistake, as_array, check, describe_array, type_first, ulp_close
+from mnistkit.checks.figures import (
     ModelState,
     Prerequisites,
     as_figure,

@@ -5,7 +5,7 @@ step and the test's name: `test_dropout_drops_half_of_the_features` failing in s
 `step3.dropout-drops-half-of-the-features` (the parameters of a parametrized test are dropped:
 one behaviour, one code). What keeps a step from running at all has a fixed code per step
 (`step3.syntax-error`, `step3.timeout`, ...). A code changes only when a test is renamed, which
-the manifest (`python -m mnistkit.manifest`) makes visible.
+the manifest (`python -m mnistkit.grading.manifest`) makes visible.
 
 The catalogue is computed from `mnistkit/manifest.json`, the test files and the step READMEs:
 
@@ -113,7 +113,7 @@ def _docstrings(step: Step) -> dict[str, str]:
 
 def catalogue(manifest: dict | None = None) -> list[dict]:
     """Every code a suite can report: `code`, `step`, `test`, `description`, `hint` (number) and `hint_text`."""
-    from mnistkit.manifest import load_manifest
+    from mnistkit.grading.manifest import load_manifest
 
     manifest = manifest or load_manifest()
     entries: dict[str, dict] = {}

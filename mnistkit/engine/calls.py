@@ -60,9 +60,9 @@ def _learner_class(type_name: str, base_name: str) -> type:
 
 def _kit_exceptions() -> dict[str, Callable[[dict], BaseException]]:
     """The kit's own exceptions that may come back from the learner's side (raised by kit objects there)."""
-    from mnistkit.checks import Mistake
+    from mnistkit.checks.messages import Mistake
     from mnistkit.learner import LearnerCodeError
-    from mnistkit.training_checks import DryRun, KeyedMistake
+    from mnistkit.checks.training import DryRun, KeyedMistake
 
     return {
         "Mistake": lambda e: Mistake(e["message"]),

@@ -28,7 +28,7 @@ from mnistkit.engine.codec import Bundle, MalformedValue, read_bundle, write_bun
 
 SEED = 1234  # The kit's seed (mnistkit.reference.SEED), repeated here so the engine needs no Keras.
 REPLY_LINE_LIMIT = 4096
-FIT_LIMIT = 50  # fit() calls the judge trains for one call of a learner's function (mnistkit.fitting).
+FIT_LIMIT = 50  # fit() calls the judge trains for one call of a learner's function (mnistkit.engine.fitting).
 
 
 class ChannelBroken(Exception):
@@ -51,7 +51,7 @@ class StepFunction:
         return StepFunction(self.runner, self.file, self.name, seed, fresh=True)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        from mnistkit.checks import Mistake
+        from mnistkit.checks.messages import Mistake
 
         request = calls.encode_request(args, kwargs)
         try:
@@ -106,7 +106,7 @@ class SandboxRunner:
             _copy_package(self.kit)
         self.copies: dict[Path, Path] = {}
         self.count = 0
-        self.served = 0  # fit() calls of the learner's code trained here (mnistkit.fitting), for the judge's report.
+        self.served = 0  # fit() calls of the learner's code trained here (mnistkit.engine.fitting), for the judge's report.
         self.lock = threading.Lock()
         to_sandbox_r, self.to_sandbox = os.pipe()
         self.from_sandbox, from_sandbox_w = os.pipe()
@@ -188,9 +188,9 @@ class SandboxRunner:
                 shutil.rmtree(reply_folder, ignore_errors=True)
 
     def _train_for_sandbox(self, number: Any, fits: int) -> None:
-        """A plain fit() the learner's code made (mnistkit.fitting): trained here, on data read as
+        """A plain fit() the learner's code made (mnistkit.engine.fitting): trained here, on data read as
         data, and answered with the result; or declined, and the sandbox trains it itself."""
-        from mnistkit import fitting
+        from mnistkit.engine import fitting
 
         path = None
         if type(number) is int and 0 < number < 1_000_000:
@@ -335,7 +335,7 @@ def _copy_package(kit: Path) -> None:
 
 
 def sandbox_env(home: Path, kit: Path) -> dict[str, str]:
-    from mnistkit.selfcheck import isolated_env
+    from mnistkit.grading.selftest import isolated_env
 
     env = isolated_env()
     env["PYTHONPATH"] = str(kit)

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from mnistkit.checks import Mistake
+from mnistkit.checks.messages import Mistake
 
 KERAS_MODULES = ("keras",)  # Modules a config may name: keras itself and its submodules.
 FORBIDDEN = {"Lambda": "a Lambda layer"}
@@ -46,7 +46,7 @@ def _jsonable(value: Any) -> Any:
 
 
 def _activation_name(function: Any, shape: Any) -> str | None:
-    from mnistkit.models import LINEAR, RELU, SOFTMAX, classify_activation
+    from mnistkit.checks.models import LINEAR, RELU, SOFTMAX, classify_activation
 
     label = classify_activation(function, shape)
     return {RELU: "relu", SOFTMAX: "softmax", LINEAR: "linear"}.get(label)
@@ -228,7 +228,7 @@ def apply_state(decoder: Any, model: Any, node: dict) -> None:
     if node.get("eager") is True:
         model.run_eagerly = True
     if "calls" in node and getattr(model, "fit_log", None) is not None:
-        from mnistkit.training_checks import FitCall
+        from mnistkit.checks.training import FitCall
 
         calls = []
         for call in decoder.items(node, "calls"):
@@ -245,7 +245,7 @@ def _recording(decoder: Any, plain: Any, spec: dict) -> Any:
     """The kit's recording model rebuilt around the layers of `plain` (only the judge sends these)."""
     import keras
 
-    from mnistkit.training_checks import Request, guard_for, recording_model
+    from mnistkit.checks.training import Request, guard_for, recording_model
 
     request = None
     if spec.get("request") is not None:

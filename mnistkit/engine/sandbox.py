@@ -66,14 +66,14 @@ class Capture:
 
 
 class FitClient:
-    """Step 6's plain fit() calls, sent to the judge to train (mnistkit.fitting): this process
+    """Step 6's plain fit() calls, sent to the judge to train (mnistkit.engine.fitting): this process
     can't keep what it trains, and the judge remembers it per machine."""
 
     def __init__(self, incoming, replies: int, outbox: Path) -> None:
         self.incoming, self.replies, self.outbox, self.count = incoming, replies, outbox, 0
 
     def __call__(self, call: dict) -> dict | None:
-        from mnistkit import fitting
+        from mnistkit.engine import fitting
         from mnistkit.engine.codec import read_bundle, write_bundle
 
         self.count += 1
@@ -88,7 +88,7 @@ class FitClient:
 
 
 def serve(requests: int, replies: int, outbox: Path) -> None:
-    from mnistkit import fitting
+    from mnistkit.engine import fitting
     from mnistkit.engine import calls
     from mnistkit.engine.codec import Bundle, read_bundle, write_bundle
     from mnistkit.learner import function_from

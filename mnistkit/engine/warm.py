@@ -183,7 +183,7 @@ class Engine:
 
     def run(self, argv: list[str], cwd: Path, env: dict[str, str], timeout: float, memory: int):
         """One step's judge (`python -m pytest ARGV`, forked), as `grading.run_isolated` runs a cold one."""
-        from mnistkit.grading import REPORT_CAP, Run, _drain, hold
+        from mnistkit.grading.grade import REPORT_CAP, Run, _drain, hold
 
         started_at = time.monotonic()
         if hold().stopping:
@@ -245,7 +245,7 @@ def shared_name() -> str:
     import hashlib
 
     from mnistkit.engine.zygote import listener_name
-    from mnistkit.grading import kit_fingerprint
+    from mnistkit.grading.grade import kit_fingerprint
 
     from mnistkit import KIT_ROOT
 

@@ -60,17 +60,17 @@ def preload() -> None:
     import tensorflow  # noqa: F401
     import keras  # noqa: F401
 
-    import mnistkit.compiling  # noqa: F401
+    import mnistkit.checks.compiling  # noqa: F401
     import mnistkit.engine.calls  # noqa: F401
     import mnistkit.engine.channel  # noqa: F401
     import mnistkit.engine.figures  # noqa: F401
     import mnistkit.engine.kerascodec  # noqa: F401
     import mnistkit.engine.sandbox  # noqa: F401
-    import mnistkit.figure_checks  # noqa: F401
-    import mnistkit.models  # noqa: F401
-    import mnistkit.plugin  # noqa: F401
-    import mnistkit.training_checks  # noqa: F401
-    import mnistkit.fitting  # noqa: F401
+    import mnistkit.checks.figures  # noqa: F401
+    import mnistkit.checks.models  # noqa: F401
+    import mnistkit.grading.plugin  # noqa: F401
+    import mnistkit.checks.training  # noqa: F401
+    import mnistkit.engine.fitting  # noqa: F401
     from mnistkit.data import load_mnist
 
     load_mnist()  # Cached in the process: every judge forked later has it for free.

@@ -22,8 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from mnistkit.grading import DONE, ERROR, NOT_STARTED, TAMPERED, StepResult, judge, not_started
-from mnistkit.manifest import load_manifest, tampered_files
+from mnistkit.grading.grade import DONE, ERROR, NOT_STARTED, TAMPERED, StepResult, judge, not_started
+from mnistkit.grading.manifest import load_manifest, tampered_files
 from mnistkit.notebook.display import Panel
 from mnistkit.notebook.extract import Module, build_module
 from mnistkit.steps import STEPS, Step, get_step
@@ -145,7 +145,7 @@ def run_step(step: Step, module: Module) -> StepResult:
         target.write_text(module.source, encoding="utf-8")
         report = scratch / "report.json"
         tests = [str(step.exercise_dir() / name) for name in entry["test_files"]]
-        args = [*tests, "-p", "mnistkit.plugin", "--noconftest", "-c", os.devnull, "--rootdir", str(step.exercise_dir()),
+        args = [*tests, "-p", "mnistkit.grading.plugin", "--noconftest", "-c", os.devnull, "--rootdir", str(step.exercise_dir()),
                 "--confcutdir", str(step.exercise_dir()),  # Collect from the step folder, not from /.
                 "--import-mode=importlib", "-p", "no:cacheprovider", "-q", "--capture=sys",
                 # Its gc.collect() at the end costs ~0.4 s per call in a kernel full of TensorFlow

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from mnistkit.grading import DONE, NOT_STARTED, StepResult, not_started
+from mnistkit.grading.grade import DONE, NOT_STARTED, StepResult, not_started
 from mnistkit.notebook.check import _last, current, resolve, run_step, version_note_once
 from mnistkit.notebook.display import Panel
 from mnistkit.steps import STEPS
@@ -12,7 +12,7 @@ from mnistkit.steps import STEPS
 
 def hint(target) -> Panel:
     """The next hint of the step (one more each call, remembered as the grader remembers them)."""
-    from mnistkit.state import State
+    from mnistkit.grading.state import State
 
     step = resolve(target)
     hints = step.hints()
@@ -61,7 +61,7 @@ class Progress(Panel):
 
 def progress() -> Progress:
     """Every step as the kernel defines it now: checked again only where its cells changed since its last check."""
-    from mnistkit.report import render_table
+    from mnistkit.grading.report import render_table
 
     results = []
     for step in STEPS:

@@ -26,7 +26,7 @@ from typing import Any, Callable
 import numpy as np
 
 from mnistkit import facts
-from mnistkit.checks import Mistake, mistake
+from mnistkit.checks.messages import Mistake, mistake
 
 Shape = tuple  # A Keras shape such as (None, 26, 26, 32).
 

@@ -31,7 +31,7 @@ import numpy as np
 import pytest
 
 from mnistkit import facts, reference
-from mnistkit.checks import Mistake
+from mnistkit.checks.messages import Mistake
 
 KERAS_DEFAULT_BATCH_SIZE = 32  # What fit() uses when batch_size is left out.
 
@@ -188,10 +188,10 @@ def _recording_class():
             self.fit_log.calls.append(call)
             if self.fit_dry_run:
                 raise DryRun()
-            from mnistkit import fitting
+            from mnistkit.engine import fitting
 
             settings = fitting.plain_settings(self, arguments) if len(self.fit_log.calls) == 1 else None
-            # A plain first fit() is trained once per machine, and by the judge in a grade (mnistkit.fitting).
+            # A plain first fit() is trained once per machine, and by the judge in a grade (mnistkit.engine.fitting).
             call.history = fitting.fit_plainly(self, arguments, settings) if settings is not None else None
             if call.history is None:
                 call.history = super().fit(*args, **kwargs)
@@ -212,7 +212,7 @@ def quick_model(seed: int = reference.SEED, dry_run: bool = False):
     compiled with the tutorial's settings, so its history has the same keys as the CNN's.
     Its starting weights come from an initializer seeded with `seed` (not from Keras's global
     state, which depends on what ran before), so every quick model starts the same and its
-    training is remembered once per machine (mnistkit.fitting).
+    training is remembered once per machine (mnistkit.engine.fitting).
     """
     import keras
     from keras import layers

@@ -1,7 +1,7 @@
 """The kit's pytest plugin: `--solutions`, the learner's functions as fixtures, short messages.
 
 It is loaded by the kit's root `conftest.py` when a learner runs `pytest exercises/stepN`, and
-explicitly (`-p mnistkit.plugin`, with conftest files switched off) when the grader runs a step.
+explicitly (`-p mnistkit.grading.plugin`, with conftest files switched off) when the grader runs a step.
 
 What it does:
 - `--solutions` makes every suite test `solutions/stepN/<file>` instead of the learner's file;
@@ -32,7 +32,7 @@ import pytest  # noqa: E402
 # No __pycache__ folders in exercises/ and solutions/: `diff -r exercises solutions` stays clean.
 sys.dont_write_bytecode = True
 
-from mnistkit.checks import Mistake  # noqa: E402
+from mnistkit.checks.messages import Mistake  # noqa: E402
 from mnistkit.learner import LearnerCodeError, display_path, missing_tensorflow, without_tensorflow_noise  # noqa: E402
 from mnistkit.steps import STEPS, Step, step_of_path  # noqa: E402
 
@@ -296,7 +296,7 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem):
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
-    from mnistkit.nextstep import all_done_line, check_command, first_unfinished, grader_command, here, remembered
+    from mnistkit.grading.nextstep import all_done_line, check_command, first_unfinished, grader_command, here, remembered
 
     if config.getoption("mnistkit_judge"):
         return  # The grader reads a judge's report, not its summary (which would read the remembered results).
@@ -357,7 +357,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             "tensorflow_imported": "tensorflow" in sys.modules,
             # A judge's sandbox: "forked" from a warm judge, or "started" as a cold process.
             "sandbox": getattr(runner, "kind", None),
-            # Step 6's fit() calls that the judge trained for the sandbox (mnistkit.fitting).
+            # Step 6's fit() calls that the judge trained for the sandbox (mnistkit.engine.fitting).
             "fits_served": getattr(runner, "served", None),
         }
         text = json.dumps(payload, indent=1)

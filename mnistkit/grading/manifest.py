@@ -7,8 +7,8 @@ that differs from its checksum makes the step `tampered`: it is not run and neve
 
 Course authors (never learners) rebuild it after changing a suite or a stub:
 
-    python -m mnistkit.manifest          # rewrite mnistkit/manifest.json
-    python -m mnistkit.manifest --check  # exit 1 if it is out of date
+    python -m mnistkit.grading.manifest          # rewrite mnistkit/manifest.json
+    python -m mnistkit.grading.manifest --check  # exit 1 if it is out of date
 
 A learner who has changed the manifest restores it (`git checkout -- mnistkit/manifest.json`);
 rewriting it from their own files would only record their work as "the stub", and it refuses to.
@@ -25,7 +25,7 @@ from pathlib import Path
 from mnistkit import KIT_ROOT
 from mnistkit.steps import STEPS, Step
 
-MANIFEST_FILE = Path(__file__).resolve().parent / "manifest.json"
+MANIFEST_FILE = Path(__file__).resolve().parent.parent / "manifest.json"  # mnistkit/manifest.json
 
 
 def sha256_of(path: Path) -> str:
@@ -35,12 +35,12 @@ def sha256_of(path: Path) -> str:
 def collect_test_names(root: Path = KIT_ROOT) -> dict[int, list[str]]:
     """For every step, the test ids pytest collects from its test files (`test_file.py::test_name[param]`),
     all in one pytest process (one per step took 4.5 s)."""
-    from mnistkit.selfcheck import isolated_env
+    from mnistkit.grading.selftest import isolated_env
 
     exercises = root / "exercises"
     files = [str(f) for step in STEPS for f in step.test_files(root)]
     completed = subprocess.run(
-        [sys.executable, "-m", "pytest", *files, "--collect-only", "-q", "-p", "mnistkit.plugin", "--noconftest",
+        [sys.executable, "-m", "pytest", *files, "--collect-only", "-q", "-p", "mnistkit.grading.plugin", "--noconftest",
          "-c", "/dev/null", "--rootdir", str(exercises),
          "--confcutdir", str(exercises), "--import-mode=importlib", "-p", "no:cacheprovider"],
         capture_output=True, text=True, env=isolated_env(), cwd=exercises, check=False,
@@ -97,7 +97,7 @@ def tampered_files(step: Step, manifest: dict, root: Path = KIT_ROOT) -> list[st
 # Said wherever the manifest may be out of date: who does what about it.
 OUT_OF_DATE = (
     "mnistkit/manifest.json does not match the kit's test files and stubs. Learners: restore it with "
-    "`git checkout -- mnistkit/manifest.json`; course authors (only) rewrite it with `python -m mnistkit.manifest` "
+    "`git checkout -- mnistkit/manifest.json`; course authors (only) rewrite it with `python -m mnistkit.grading.manifest` "
     "after changing a suite or a stub"
 )
 

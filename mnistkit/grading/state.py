@@ -1,4 +1,4 @@
-"""What the grader remembers between runs, in `.mnistkit/state.json`: the hints already shown.
+"""What the grader remembers between runs, in `.mnistkit/grading/state.json`: the hints already shown.
 
 A missing or unreadable state file starts afresh; it never stops the grader.
 """
@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from mnistkit.grading import CACHE_DIR
+from mnistkit.grading.grade import CACHE_DIR
 
 
 class State:

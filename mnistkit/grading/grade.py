@@ -28,8 +28,8 @@ from pathlib import Path
 
 from mnistkit import KIT_ROOT, __version__
 from mnistkit.engine.contain import Hold
-from mnistkit.manifest import tampered_files
-from mnistkit.selfcheck import isolated_env, pytest_command
+from mnistkit.grading.manifest import tampered_files
+from mnistkit.grading.selftest import isolated_env, pytest_command
 from mnistkit.steps import Step
 from mnistkit.template import is_stub
 

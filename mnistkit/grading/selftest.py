@@ -36,7 +36,7 @@ def pytest_command(targets: list[Path], report: Path | str, solutions: bool = Fa
         "-m",
         "pytest",
         *[str(t) for t in targets],
-        "-p", "mnistkit.plugin",
+        "-p", "mnistkit.grading.plugin",
         "-p", "pytest_timeout",
         "--noconftest",
         "-c", os.devnull,  # Ignore any pytest.ini / pyproject / tox.ini a learner adds.
@@ -101,14 +101,14 @@ class SuiteRun:
 def run_suite(targets: list[Path], solutions: bool = False, timeout: float = 600, judge: bool = False,
               warm: bool = False, engine: str | None = None) -> SuiteRun:
     """One pytest process over `targets`; `judge` runs the learner's functions in a sandbox, as the
-    grader does; `warm` forks that pytest from a warm engine (`python -m mnistkit.selfcheck`): the
+    grader does; `warm` forks that pytest from a warm engine (`python -m mnistkit.grading.selftest`): the
     running engine named `engine` (see `start_engine`), or one of its own."""
     with tempfile.TemporaryDirectory() as scratch:
         report = Path(scratch) / "report.json"
         command = pytest_command(targets, report, solutions, judge=judge)
         if warm:
             named = ["--engine", engine] if engine else []
-            command = [sys.executable, "-m", "mnistkit.selfcheck", "--warm", *named, *command[3:]]
+            command = [sys.executable, "-m", "mnistkit.grading.selftest", "--warm", *named, *command[3:]]
         completed = subprocess.run(
             command,
             cwd=Path(targets[0]).parent,
@@ -174,7 +174,7 @@ def warm_run(argv: list[str]) -> int:
     """`pytest ARGV` forked from a warm engine, as the grader runs a step on one: the running engine
     named by a leading `--engine NAME`, or one of its own."""
     from mnistkit.engine.warm import Engine, fork_is_safe
-    from mnistkit.grading import MEMORY_CAP, hold
+    from mnistkit.grading.grade import MEMORY_CAP, hold
 
     name = None
     if argv[:1] == ["--engine"]:
@@ -202,4 +202,4 @@ def warm_run(argv: list[str]) -> int:
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--warm"]:
         raise SystemExit(warm_run(sys.argv[2:]))
-    raise SystemExit("usage: python -m mnistkit.selfcheck --warm [--engine NAME] PYTEST-ARGS...")
+    raise SystemExit("usage: python -m mnistkit.grading.selftest --warm [--engine NAME] PYTEST-ARGS...")

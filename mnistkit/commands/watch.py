@@ -15,10 +15,10 @@ import time
 from pathlib import Path
 
 from mnistkit import KIT_ROOT
-from mnistkit.grading import DONE, NOT_STARTED, ResultCache, StepResult, grade_step, hold, start_engine
-from mnistkit.manifest import load_manifest
-from mnistkit.nextstep import all_done_line, check_command, first_unfinished, here
-from mnistkit.report import printable
+from mnistkit.grading.grade import DONE, NOT_STARTED, ResultCache, StepResult, grade_step, hold, start_engine
+from mnistkit.grading.manifest import load_manifest
+from mnistkit.grading.nextstep import all_done_line, check_command, first_unfinished, here
+from mnistkit.grading.report import printable
 from mnistkit.steps import STEPS, Step, step_of_path
 
 

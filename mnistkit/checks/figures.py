@@ -23,7 +23,7 @@ from typing import Any, Callable
 import numpy as np
 
 from mnistkit import reference
-from mnistkit.checks import Mistake, ulp_close
+from mnistkit.checks.messages import Mistake, ulp_close
 
 TEST_IMAGES = 1000
 # Sanity floor for the kit's own model, far below the worst measured run of its training (0.839,

@@ -1,6 +1,6 @@
 """`python grader.py --full`: the learner's own functions, end to end, exactly as the tutorial runs.
 
-The grader starts this module in a fresh process (`python -m mnistkit.full_run`), because it
+The grader starts this module in a fresh process (`python -m mnistkit.commands.full_run`), because it
 imports TensorFlow and the grader must not. The run: load MNIST, scale, add the channel axis,
 build the layer-by-layer model (step 4's: it is the model whose summary and results the tutorial
 shows), compile, train 10 epochs with batch 128 and a 0.1 validation split, evaluate, predict,
@@ -51,12 +51,12 @@ def _forward_stderr(stream) -> None:
 
 def run_full(solutions: bool, out: str | None, as_json: bool, epochs: int | None = None, images: int | None = None) -> int:
     """Start the end-to-end run in its own process; print its report (or the JSON object)."""
-    from mnistkit.grading import run_isolated
+    from mnistkit.grading.grade import run_isolated
 
     folder = Path(out) if out else KIT_ROOT / "mnistkit-run"
     with tempfile.TemporaryDirectory(prefix="mnistkit-full-") as scratch:
         report_path = Path(scratch) / "full.json"
-        command = [sys.executable, "-m", "mnistkit.full_run", "--out", str(folder.resolve()), "--report", str(report_path)]
+        command = [sys.executable, "-m", "mnistkit.commands.full_run", "--out", str(folder.resolve()), "--report", str(report_path)]
         if solutions:
             command.append("--solutions")
         if epochs:
@@ -104,7 +104,7 @@ def run_full(solutions: bool, out: str | None, as_json: bool, epochs: int | None
 
 
 def _env() -> dict[str, str]:
-    from mnistkit.selfcheck import isolated_env
+    from mnistkit.grading.selftest import isolated_env
 
     return isolated_env()
 
@@ -216,7 +216,7 @@ def _time_and_show_fit(epochs: int) -> None:
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m mnistkit.full_run")
+    parser = argparse.ArgumentParser(prog="python -m mnistkit.commands.full_run")
     parser.add_argument("--out", required=True)
     parser.add_argument("--report", required=True)
     parser.add_argument("--solutions", action="store_true")
