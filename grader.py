@@ -27,7 +27,9 @@ import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
-from mnistkit.grading.grade import DONE, KIT_FAULT, ResultCache, StepResult, grade_step, hold, known_without_running, start_engine
+from mnistkit.grading.results import DONE, KIT_FAULT, ResultCache, StepResult
+from mnistkit.grading.grade import grade_step, known_without_running, start_engine
+from mnistkit.engine.processes import hold
 from mnistkit.grading.manifest import load_manifest
 from mnistkit.grading.nextstep import all_done_line, grader_command, remembered
 from mnistkit.grading.report import render_table, to_json

@@ -61,7 +61,7 @@ def side_by_side(label: str, variants: dict[str, tuple[list[str], Path, dict]], 
 def engine_memory() -> float:
     """MiB resident in the idle warm engine, once it has loaded everything."""
     from mnistkit.engine.warm import Engine
-    from mnistkit.grading.selftest import isolated_env
+    from mnistkit.engine.processes import isolated_env
 
     engine = Engine(isolated_env(), ROOT)
     try:

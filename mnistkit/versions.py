@@ -1,10 +1,13 @@
-"""The version guard: say once, plainly, when TensorFlow or Keras differ from the versions the kit's
+"""Versions: `kit_fingerprint`, which changes whenever the kit's machinery does, and the version guard: say once, plainly, when TensorFlow or Keras differ from the versions the kit's
 thresholds were measured on (mnistkit.facts.MEASURED_ON). It reads package metadata only, so it
 costs no TensorFlow import."""
 
 from __future__ import annotations
 
+import hashlib
 from importlib.metadata import PackageNotFoundError, version
+
+from mnistkit import KIT_ROOT, __version__
 
 from mnistkit.facts import MEASURED_ON
 
@@ -25,3 +28,12 @@ def version_note() -> str | None:
             + " and ".join(f"{p} {v}" for p, v in MEASURED_ON.items())
             + f"; here you have {', '.join(differ)}. Checks should still agree, but a borderline "
             "training accuracy or timing may differ.")
+
+
+def kit_fingerprint() -> str:
+    """Changes whenever the kit's machinery changes, so cached results of an older kit are not reused."""
+    digest = hashlib.sha256(__version__.encode())
+    for path in sorted((KIT_ROOT / "mnistkit").rglob("*.py")) + [KIT_ROOT / "mnistkit" / "steps.toml", KIT_ROOT / "mnistkit" / "manifest.json"]:
+        if path.exists():
+            digest.update(str(path.relative_to(KIT_ROOT)).encode() + path.read_bytes())
+    return digest.hexdigest()

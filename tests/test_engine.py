@@ -35,7 +35,7 @@ def kit(tmp_path: Path):
 def shared_engine(kit: Path, python: str = sys.executable) -> subprocess.Popen:
     """Start this kit copy's shared engine (from `python`) and wait until it answers."""
     code = ("import sys, time; sys.path.insert(0, sys.argv[1]);"
-            "from mnistkit.engine.warm import Engine, shared_name; from mnistkit.grading.selftest import isolated_env;"
+            "from mnistkit.engine.warm import Engine, shared_name; from mnistkit.engine.processes import isolated_env;"
             "from mnistkit import KIT_ROOT; e = Engine(isolated_env(), KIT_ROOT, name=shared_name());"
             "print('ready' if e.usable() else 'dead', flush=True)")
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}

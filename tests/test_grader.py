@@ -209,7 +209,7 @@ def test_next_points_to_the_readme_in_exercises_and_with_solutions_to_the_refere
     """The README lives only in exercises/stepN/; with `--solutions` the file to edit is the reference."""
     import io
 
-    from mnistkit.grading.grade import StepResult
+    from mnistkit.grading.results import StepResult
     from mnistkit.grading.report import render_table
 
     monkeypatch.chdir(KIT_ROOT)
@@ -246,7 +246,7 @@ def test_json_has_the_documented_shape(kit):
 def test_json_next_is_the_first_step_not_done_and_none_once_all_are():
     """The JSON's "next" from results alone (a real all-done `--json` retrains all eight steps;
     test_learner_path checks the stages before it with the grader itself)."""
-    from mnistkit.grading.grade import StepResult
+    from mnistkit.grading.results import StepResult
     from mnistkit.grading.report import to_json
 
     done = [StepResult(s.number, s.title, "done", passed=1) for s in STEPS]
@@ -397,7 +397,7 @@ class _Engine:
         return self.up
 
     def run(self, argv, cwd, env, timeout, memory):
-        from mnistkit.grading.grade import Run
+        from mnistkit.engine.processes import Run
 
         self.asked.append(argv)
         return Run(0, "", 0.0, json.dumps({"tests": []}))
@@ -406,12 +406,13 @@ class _Engine:
 def test_a_step_without_tensorflow_uses_the_engine_only_once_it_is_up(monkeypatch, tmp_path):
     """Class grading keeps one engine for the whole class: steps 1 and 2 are forked from it once it
     is up, and never wait for it (a cold check of them takes under a second)."""
+    from mnistkit.engine.processes import Run
     from mnistkit.grading import grade as grading
     from mnistkit.grading.manifest import load_manifest
     from mnistkit.steps import get_step
 
     cold = []
-    monkeypatch.setattr(grading, "run_isolated", lambda command, *args, **kwargs: cold.append(command) or grading.Run(0, "", 0.0, ""))
+    monkeypatch.setattr(grading, "run_isolated", lambda command, *args, **kwargs: cold.append(command) or Run(0, "", 0.0, ""))
     up, starting = _Engine(up=True), _Engine(up=False)
     for number, source in ((1, "def scale_pixels(images):\n    return images / 255\n"),
                            (2, "def add_channel_axis(images):\n    return images[..., None]\n")):

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from mnistkit.grading.selftest import lay_out_variants, run_suite, start_engine, stop_engine, variant_expectation
+from mnistkit.grading.selftest import lay_out_variants, run_suite, start_shared_engine, stop_shared_engine, variant_expectation
 from mnistkit.steps import STEPS, get_step
 from tests.suite_steps import STEP_6_FITS, step_of
 
@@ -63,12 +63,12 @@ _engine: list[str | None] = []  # The warm engine this process's judged runs sha
 def _stop_engine():
     yield
     if _engine and _engine[0]:
-        stop_engine(_engine[0])
+        stop_shared_engine(_engine[0])
 
 
 def shared_engine() -> str | None:
     if not _engine:
-        _engine.append(start_engine())
+        _engine.append(start_shared_engine())
     return _engine[0]
 
 
@@ -230,7 +230,7 @@ def test_every_failing_variant_names_a_catalogued_mistake_code(step_number, tmp_
     """Stable mistake codes (mnistkit.classroom.catalogue): every failure a variant causes, and the
     step's headline as the grader judges it, carries a code the catalogue lists."""
     from mnistkit.classroom.catalogue import by_code, step_code, test_code
-    from mnistkit.grading.grade import judge
+    from mnistkit.grading.verdict import judge
     from mnistkit.grading.manifest import load_manifest
 
     known, step = by_code(), get_step(step_number)

@@ -81,7 +81,8 @@ def write_outputs(out: Path, rows: list[dict]) -> None:
 
 def grade_class(paths: list[Path], out: Path, jobs: int, shard: tuple[int, int] | None, quiet: bool) -> list[dict]:
     """Grade what changed since the last run in `out`, append each result as it comes, return every student's row."""
-    from mnistkit.grading.grade import kit_fingerprint, start_engine
+    from mnistkit.versions import kit_fingerprint
+    from mnistkit.grading.grade import start_engine
     from mnistkit.grading.manifest import load_manifest
 
     if len(paths) == 1 and (inside := class_folder(paths[0])) is not None:
@@ -157,7 +158,8 @@ class SameFiles:
 
 def grade_submission(submission: Submission, staged, kit: str, manifest: dict, engine, same: SameFiles | None = None) -> dict:
     """One results.jsonl row: every step graded afresh with this kit, or the reason there is nothing to grade."""
-    from mnistkit.grading.grade import ERROR, StepResult, grade_step
+    from mnistkit.grading.results import ERROR, StepResult
+    from mnistkit.grading.grade import grade_step
     from mnistkit.grading.report import to_json
 
     started = time.monotonic()

@@ -51,7 +51,7 @@ def _forward_stderr(stream) -> None:
 
 def run_full(solutions: bool, out: str | None, as_json: bool, epochs: int | None = None, images: int | None = None) -> int:
     """Start the end-to-end run in its own process; print its report (or the JSON object)."""
-    from mnistkit.grading.grade import run_isolated
+    from mnistkit.engine.processes import run_isolated
 
     folder = Path(out) if out else KIT_ROOT / "mnistkit-run"
     with tempfile.TemporaryDirectory(prefix="mnistkit-full-") as scratch:
@@ -104,7 +104,7 @@ def run_full(solutions: bool, out: str | None, as_json: bool, epochs: int | None
 
 
 def _env() -> dict[str, str]:
-    from mnistkit.grading.selftest import isolated_env
+    from mnistkit.engine.processes import isolated_env
 
     return isolated_env()
 

@@ -15,7 +15,9 @@ import time
 from pathlib import Path
 
 from mnistkit import KIT_ROOT
-from mnistkit.grading.grade import DONE, NOT_STARTED, ResultCache, StepResult, grade_step, hold, start_engine
+from mnistkit.grading.results import DONE, NOT_STARTED, ResultCache, StepResult
+from mnistkit.grading.grade import grade_step, start_engine
+from mnistkit.engine.processes import hold
 from mnistkit.grading.manifest import load_manifest
 from mnistkit.grading.nextstep import all_done_line, check_command, first_unfinished, here
 from mnistkit.grading.report import printable

@@ -22,7 +22,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from mnistkit.engine.codec import Bundle, Decoder, Encoder, MalformedValue, safe_name
+from mnistkit.engine.bundles import Bundle, MalformedValue, safe_name
+from mnistkit.engine.codec import Decoder, Encoder
 
 MESSAGE_LIMIT = 4000
 

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from mnistkit.engine import calls
-from mnistkit.engine.codec import Bundle, MalformedValue, read_bundle, write_bundle
+from mnistkit.engine.bundles import Bundle, MalformedValue, read_bundle, write_bundle
 
 SEED = 1234  # The kit's seed (mnistkit.reference.SEED), repeated here so the engine needs no Keras.
 REPLY_LINE_LIMIT = 4096
@@ -335,7 +335,7 @@ def _copy_package(kit: Path) -> None:
 
 
 def sandbox_env(home: Path, kit: Path) -> dict[str, str]:
-    from mnistkit.grading.selftest import isolated_env
+    from mnistkit.engine.processes import isolated_env
 
     env = isolated_env()
     env["PYTHONPATH"] = str(kit)

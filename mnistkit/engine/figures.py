@@ -154,7 +154,7 @@ def encode(encoder: Any, value: Any) -> dict | None:
 
 
 def _floats(value: Any, count: int) -> list[float]:
-    from mnistkit.engine.codec import MalformedValue
+    from mnistkit.engine.bundles import MalformedValue
 
     if not isinstance(value, list) or len(value) != count or not all(isinstance(v, (int, float)) for v in value):
         raise MalformedValue("a malformed figure")
@@ -204,7 +204,7 @@ def _cmap(name: Any) -> str:
 def _draw_axes(decoder: Any, fig: Any, spec: Any) -> None:
     from matplotlib.gridspec import GridSpec
 
-    from mnistkit.engine.codec import MalformedValue
+    from mnistkit.engine.bundles import MalformedValue
 
     if not isinstance(spec, dict):
         raise MalformedValue("a malformed figure")
@@ -265,7 +265,7 @@ def draw(decoder: Any, node: dict) -> Any:
     width, height = _floats(node.get("size"), 2)
     dpi = _floats([node.get("dpi")], 1)[0]
     if not (0 < width <= 200 and 0 < height <= 200 and 1 <= dpi <= 1000):
-        from mnistkit.engine.codec import MalformedValue
+        from mnistkit.engine.bundles import MalformedValue
 
         raise MalformedValue("a figure of impossible size")
     fig = Figure(figsize=(width, height), dpi=dpi)
@@ -289,7 +289,7 @@ def decode(decoder: Any, kind: str, node: dict) -> Any:
         fig = decoder.decode(node.get("figure"))
         index = node.get("index")
         if not hasattr(fig, "axes") or type(index) is not int or not 0 <= index < len(fig.axes):
-            from mnistkit.engine.codec import MalformedValue
+            from mnistkit.engine.bundles import MalformedValue
 
             raise MalformedValue("a malformed Axes")
         return fig.axes[index]

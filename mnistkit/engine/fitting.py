@@ -239,7 +239,8 @@ def call_from(bundle: Any) -> dict | None:
     """The call a sandbox sent, read as data; None when it is not one."""
     import json
 
-    from mnistkit.engine.codec import Decoder, MalformedValue
+    from mnistkit.engine.bundles import MalformedValue
+    from mnistkit.engine.codec import Decoder
 
     try:
         call = Decoder(bundle).decode()
@@ -263,7 +264,8 @@ def result_bundle(result: dict) -> Any:
 
 
 def result_from(bundle: Any) -> dict | None:
-    from mnistkit.engine.codec import Decoder, MalformedValue
+    from mnistkit.engine.bundles import MalformedValue
+    from mnistkit.engine.codec import Decoder
 
     try:
         result = Decoder(bundle).decode()

@@ -203,7 +203,7 @@ def _sequential(inner: dict) -> Any:
 
 
 def _malformed(what: str):
-    from mnistkit.engine.codec import MalformedValue
+    from mnistkit.engine.bundles import MalformedValue
 
     return MalformedValue(what)
 

@@ -74,7 +74,7 @@ class FitClient:
 
     def __call__(self, call: dict) -> dict | None:
         from mnistkit.engine import fitting
-        from mnistkit.engine.codec import read_bundle, write_bundle
+        from mnistkit.engine.bundles import read_bundle, write_bundle
 
         self.count += 1
         folder = self.outbox / f"fit{self.count}"
@@ -90,7 +90,7 @@ class FitClient:
 def serve(requests: int, replies: int, outbox: Path) -> None:
     from mnistkit.engine import fitting
     from mnistkit.engine import calls
-    from mnistkit.engine.codec import Bundle, read_bundle, write_bundle
+    from mnistkit.engine.bundles import Bundle, read_bundle, write_bundle
     from mnistkit.learner import function_from
 
     incoming = os.fdopen(requests, "rb")

@@ -183,7 +183,7 @@ class Engine:
 
     def run(self, argv: list[str], cwd: Path, env: dict[str, str], timeout: float, memory: int):
         """One step's judge (`python -m pytest ARGV`, forked), as `grading.run_isolated` runs a cold one."""
-        from mnistkit.grading.grade import REPORT_CAP, Run, _drain, hold
+        from mnistkit.engine.processes import REPORT_CAP, Run, drain, hold
 
         started_at = time.monotonic()
         if hold().stopping:
@@ -198,8 +198,8 @@ class Engine:
         output: list[str] = []
         report: list[str] = []
         readers = [
-            threading.Thread(target=_drain, args=(os.fdopen(out_r, "r", encoding="utf-8", errors="replace"), output), daemon=True),
-            threading.Thread(target=_drain, args=(os.fdopen(report_r, "r", encoding="utf-8", errors="replace"), report, REPORT_CAP), daemon=True),
+            threading.Thread(target=drain, args=(os.fdopen(out_r, "r", encoding="utf-8", errors="replace"), output), daemon=True),
+            threading.Thread(target=drain, args=(os.fdopen(report_r, "r", encoding="utf-8", errors="replace"), report, REPORT_CAP), daemon=True),
         ]
         for reader in readers:
             reader.start()
@@ -245,7 +245,7 @@ def shared_name() -> str:
     import hashlib
 
     from mnistkit.engine.zygote import listener_name
-    from mnistkit.grading.grade import kit_fingerprint
+    from mnistkit.versions import kit_fingerprint
 
     from mnistkit import KIT_ROOT
 

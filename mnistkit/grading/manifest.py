@@ -35,7 +35,7 @@ def sha256_of(path: Path) -> str:
 def collect_test_names(root: Path = KIT_ROOT) -> dict[int, list[str]]:
     """For every step, the test ids pytest collects from its test files (`test_file.py::test_name[param]`),
     all in one pytest process (one per step took 4.5 s)."""
-    from mnistkit.grading.selftest import isolated_env
+    from mnistkit.engine.processes import isolated_env
 
     exercises = root / "exercises"
     files = [str(f) for step in STEPS for f in step.test_files(root)]

@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 
 from mnistkit import KIT_ROOT
-from mnistkit.grading.grade import DONE
+from mnistkit.grading.results import DONE
 from mnistkit.steps import STEPS, Step
 
 
@@ -44,7 +44,8 @@ def remembered(solutions: bool = False) -> dict[int, object]:
 
     Only for saying what is next: a grade always comes from a run.
     """
-    from mnistkit.grading.grade import ResultCache, cache_key, is_untouched, not_started
+    from mnistkit.grading.results import ResultCache, cache_key, not_started
+    from mnistkit.grading.grade import is_untouched
     from mnistkit.grading.manifest import load_manifest
 
     try:

@@ -6,7 +6,7 @@ import re
 import sys
 
 from mnistkit.classroom.catalogue import step_code, test_code
-from mnistkit.grading.grade import DONE, NOT_STARTED, StepResult
+from mnistkit.grading.results import DONE, NOT_STARTED, StepResult
 from mnistkit.grading.nextstep import all_done_line, check_command, first_unfinished, grader_command, here
 from mnistkit.steps import STEPS, get_step
 

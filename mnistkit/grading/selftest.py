@@ -21,64 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mnistkit import KIT_ROOT
+from mnistkit.engine.processes import MEMORY_CAP, hold, isolated_env
+from mnistkit.grading.verdict import pytest_command
 from mnistkit.steps import Step
-
-
-def pytest_command(targets: list[Path], report: Path | str, solutions: bool = False, judge: bool = False,
-                   submission: Path | None = None, fresh: bool = False) -> list[str]:
-    """The isolated pytest command line: explicit plugin, no conftest, no ini file but our options.
-
-    `report` is a path, or "fd:N" for a file descriptor (the grader's pipe);
-    `judge` runs the learner's functions in a sandbox process (`--mnistkit-judge`);
-    `fresh` reads no training result remembered on this machine (`--mnistkit-fresh`, mnistkit/memo.py)."""
-    command = [
-        sys.executable,
-        "-m",
-        "pytest",
-        *[str(t) for t in targets],
-        "-p", "mnistkit.grading.plugin",
-        "-p", "pytest_timeout",
-        "--noconftest",
-        "-c", os.devnull,  # Ignore any pytest.ini / pyproject / tox.ini a learner adds.
-        "--rootdir", str(Path(targets[0]).parent),
-        # Collection starts here, not at the file system's root: pytest otherwise lists every folder
-        # beside each of the step's parent folders (measured: 320 entries of /tmp, 40 ms a check).
-        "--confcutdir", str(Path(targets[0]).parent),
-        "--import-mode=importlib",
-        "-p", "no:cacheprovider",
-        # Its gc.collect() at the session's end costs ~0.4 s in a process full of TensorFlow objects
-        # (a judge forked from the warm engine), and it never changes a verdict.
-        "-p", "no:unraisableexception",
-        "-q",
-        # The plugin puts one message in place of each failure's traceback; pytest's own would
-        # first read the source around every frame of it (measured: 2-3 s of a 40 s run of step 7's
-        # variants). A native traceback costs next to nothing, and only crashes show one.
-        "--tb=native",
-        "--mnistkit-report", str(report),
-    ]
-    if solutions:
-        command.append("--solutions")
-    if judge:
-        command.append("--mnistkit-judge")
-    if submission is not None:
-        command += ["--mnistkit-submission", str(submission)]
-    if fresh:
-        command.append("--mnistkit-fresh")
-    return command
-
-
-def isolated_env() -> dict[str, str]:
-    """The environment of a step run: no auto-loaded third-party plugins, quiet TensorFlow."""
-    env = dict(os.environ)
-    env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
-    env["TF_CPP_MIN_LOG_LEVEL"] = "3"
-    env["TF_ENABLE_ONEDNN_OPTS"] = "0"
-    env["MPLBACKEND"] = "Agg"
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
-    env.pop("PYTHONPATH", None)
-    # The kit itself must be importable even when it is not installed.
-    env["PYTHONPATH"] = str(KIT_ROOT)
-    return env
 
 
 @dataclass
@@ -102,7 +47,7 @@ def run_suite(targets: list[Path], solutions: bool = False, timeout: float = 600
               warm: bool = False, engine: str | None = None) -> SuiteRun:
     """One pytest process over `targets`; `judge` runs the learner's functions in a sandbox, as the
     grader does; `warm` forks that pytest from a warm engine (`python -m mnistkit.grading.selftest`): the
-    running engine named `engine` (see `start_engine`), or one of its own."""
+    running engine named `engine` (see `start_shared_engine`), or one of its own."""
     with tempfile.TemporaryDirectory() as scratch:
         report = Path(scratch) / "report.json"
         command = pytest_command(targets, report, solutions, judge=judge)
@@ -144,10 +89,10 @@ def lay_out_variants(step: Step, variants: list[Path], into: Path, root: Path = 
     return folders
 
 
-def start_engine() -> str | None:
+def start_shared_engine() -> str | None:
     """Start a warm engine that several `run_suite(warm=True, engine=...)` calls share (the kit's
     self-test starts one per worker, not one per step), and return its name once it answers; None
-    where an engine can't be shared safely (each run then starts its own). Stop it with `stop_engine`."""
+    where an engine can't be shared safely (each run then starts its own). Stop it with `stop_shared_engine`."""
     import secrets
 
     from mnistkit.engine.warm import Engine, may_share
@@ -161,7 +106,7 @@ def start_engine() -> str | None:
     return name if usable else None
 
 
-def stop_engine(name: str) -> None:
+def stop_shared_engine(name: str) -> None:
     from mnistkit.engine.warm import Engine
 
     engine = Engine({}, KIT_ROOT, name="\0" + name, spawn=False)
@@ -174,7 +119,6 @@ def warm_run(argv: list[str]) -> int:
     """`pytest ARGV` forked from a warm engine, as the grader runs a step on one: the running engine
     named by a leading `--engine NAME`, or one of its own."""
     from mnistkit.engine.warm import Engine, fork_is_safe
-    from mnistkit.grading.grade import MEMORY_CAP, hold
 
     name = None
     if argv[:1] == ["--engine"]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from mnistkit.grading.grade import CACHE_DIR
+from mnistkit.grading.results import CACHE_DIR
 
 
 class State:

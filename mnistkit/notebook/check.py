@@ -22,7 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from mnistkit.grading.grade import DONE, ERROR, NOT_STARTED, TAMPERED, StepResult, judge, not_started
+from mnistkit.grading.results import DONE, ERROR, NOT_STARTED, TAMPERED, StepResult, not_started
+from mnistkit.grading.verdict import judge
 from mnistkit.grading.manifest import load_manifest, tampered_files
 from mnistkit.notebook.display import Panel
 from mnistkit.notebook.extract import Module, build_module

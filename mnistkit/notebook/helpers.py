@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from mnistkit.grading.grade import DONE, NOT_STARTED, StepResult, not_started
+from mnistkit.grading.results import DONE, NOT_STARTED, StepResult, not_started
 from mnistkit.notebook.check import _last, current, resolve, run_step, version_note_once
 from mnistkit.notebook.display import Panel
 from mnistkit.steps import STEPS
