@@ -62,8 +62,9 @@ def engine_memory() -> float:
     """MiB resident in the idle warm engine, once it has loaded everything."""
     from mnistkit.engine.warm import Engine
     from mnistkit.engine.processes import isolated_env
+    from mnistkit.grading.verdict import JUDGE_MODULES
 
-    engine = Engine(isolated_env(), ROOT)
+    engine = Engine(isolated_env(), ROOT, preload=JUDGE_MODULES)
     try:
         if not engine.usable():
             return float("nan")

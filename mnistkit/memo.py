@@ -47,14 +47,14 @@ def library_versions() -> str:
     return f"keras {version('keras')} tensorflow {version('tensorflow')} numpy {np.__version__}"
 
 
-def _anonymous(config: Any) -> Any:
+def anonymous_config(config: Any) -> Any:
     """A model's configuration without the names Keras gave it (conv2d_3 in one session, conv2d in
     the next): they never change what the model computes or how it trains."""
     if isinstance(config, dict):
         named_layer = "name" in config and ("trainable" in config or "batch_shape" in config or "layers" in config)
-        return {key: ("" if key == "name" and named_layer else _anonymous(value)) for key, value in config.items()}
+        return {key: ("" if key == "name" and named_layer else anonymous_config(value)) for key, value in config.items()}
     if isinstance(config, list):
-        return [_anonymous(value) for value in config]
+        return [anonymous_config(value) for value in config]
     return config
 
 
@@ -67,7 +67,7 @@ def config_digest(config: Any, weights: list, *context: Any) -> str:
     """A digest of a model given by its configuration and weights (what `model_digest` reads from a
     model), and of `context`."""
     digest = hashlib.sha256()
-    digest.update(json.dumps(_anonymous(config), sort_keys=True, default=repr).encode())
+    digest.update(json.dumps(anonymous_config(config), sort_keys=True, default=repr).encode())
     digest.update(arrays_digest(*weights).encode())
     digest.update(json.dumps([library_versions(), *context], default=repr).encode())
     return digest.hexdigest()

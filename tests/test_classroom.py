@@ -21,7 +21,7 @@ import pytest
 from tests.classfixture import BROKEN, STUDENTS, VARIANTS, kit_copy, make_class
 from tests.kitcopy import grader
 from mnistkit import KIT_ROOT
-from mnistkit.classroom.catalogue import by_code
+from mnistkit.grading.catalogue import by_code
 from mnistkit.grading.selftest import variant_expectation
 from mnistkit.steps import STEPS, get_step
 

@@ -36,7 +36,7 @@ def shared_engine(kit: Path, python: str = sys.executable) -> subprocess.Popen:
     """Start this kit copy's shared engine (from `python`) and wait until it answers."""
     code = ("import sys, time; sys.path.insert(0, sys.argv[1]);"
             "from mnistkit.engine.warm import Engine, shared_name; from mnistkit.engine.processes import isolated_env;"
-            "from mnistkit import KIT_ROOT; e = Engine(isolated_env(), KIT_ROOT, name=shared_name());"
+            "from mnistkit import KIT_ROOT; from mnistkit.grading.verdict import JUDGE_MODULES; e = Engine(isolated_env(), KIT_ROOT, name=shared_name(), preload=JUDGE_MODULES);"
             "print('ready' if e.usable() else 'dead', flush=True)")
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     completed = subprocess.run([python, "-c", code, str(kit)], cwd=kit, env=env, capture_output=True, text=True, timeout=180)
@@ -146,8 +146,8 @@ import json, os, signal, subprocess, sys, time
 from mnistkit.engine import contain, zygote
 
 scans = []
-real = contain._parents
-contain._parents = lambda: scans.append(1) or real()
+real = contain.parent_pids
+contain.parent_pids = lambda: scans.append(1) or real()
 judge = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
 time.sleep(0.2)
 zygote._kill_strays({judge.pid}, contain.descendants)  # Its only child is a running judge.
@@ -176,8 +176,8 @@ import json, subprocess, sys, time
 from mnistkit.engine import contain
 
 scans = []
-real = contain._parents
-contain._parents = lambda: scans.append(1) or real()
+real = contain.parent_pids
+contain.parent_pids = lambda: scans.append(1) or real()
 hold = contain.Hold(1 << 40)
 time.sleep(1.0)  # Five of its looks, with no step running.
 idle = len(scans)

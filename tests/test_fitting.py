@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from mnistkit import memo, reference
-from mnistkit.engine import fitting
+from mnistkit.engine import fitcalls, fitting
 from mnistkit.checks.messages import Mistake
 from mnistkit.checks.training import quick_model, recording_cnn
 
@@ -140,7 +140,7 @@ def test_the_judge_declines_what_is_not_a_plain_training(images):
     assert fitting.serve({**call, "settings": {**call["settings"], "validation_split": 1.5}}) is None
     assert fitting.serve({**call, "x": x[:10]}) is None  # Fewer images than labels.
     # What a sandbox sends crosses as data and is read back as the same call.
-    crossed = fitting.call_from(fitting.call_bundle(call))
+    crossed = fitcalls.call_from(fitcalls.call_bundle(call))
     assert crossed["config"] == call["config"] and crossed["settings"] == call["settings"]
     np.testing.assert_array_equal(crossed["x"], x)
     # A part that only the learner's code could load is refused before anything is built.

@@ -167,17 +167,17 @@ def test_a_sequential_loads_as_keras_from_config_loads_it(name):
 
     import keras
 
-    from mnistkit.engine.kerascodec import _load
-    from mnistkit.memo import _anonymous
+    from mnistkit.engine.kerascodec import load_model_config
+    from mnistkit.memo import anonymous_config
 
     config = _sequential_config(name)
     loaded = []
-    for load in (lambda: keras.saving.deserialize_keras_object(config, safe_mode=True), lambda: _load(config)):
+    for load in (lambda: keras.saving.deserialize_keras_object(config, safe_mode=True), lambda: load_model_config(config)):
         keras.utils.set_random_seed(SEED)
         loaded.append(load())
     theirs, ours = loaded
     # Up to layer names: an InputLayer that building adds gets a new one each time.
-    described = [json.dumps(_anonymous(model.get_config()), sort_keys=True, default=repr) for model in (ours, theirs)]
+    described = [json.dumps(anonymous_config(model.get_config()), sort_keys=True, default=repr) for model in (ours, theirs)]
     assert described[0] == described[1]
     assert ours.built == theirs.built
     assert len(ours.get_weights()) == len(theirs.get_weights())

@@ -227,9 +227,9 @@ def test_grader_judges_every_variant_as_pytest_does(step_number, tmp_path_factor
 
 @pytest.mark.parametrize("step_number", [s.number for s in STEPS])
 def test_every_failing_variant_names_a_catalogued_mistake_code(step_number, tmp_path_factory, shipped_kit):
-    """Stable mistake codes (mnistkit.classroom.catalogue): every failure a variant causes, and the
+    """Stable mistake codes (mnistkit.grading.catalogue): every failure a variant causes, and the
     step's headline as the grader judges it, carries a code the catalogue lists."""
-    from mnistkit.classroom.catalogue import by_code, step_code, test_code
+    from mnistkit.grading.catalogue import by_code, step_code, test_code
     from mnistkit.grading.verdict import judge
     from mnistkit.grading.manifest import load_manifest
 

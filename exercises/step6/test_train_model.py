@@ -17,7 +17,6 @@ from mnistkit.checks.messages import Mistake, PartlyWritten, check
 from mnistkit.engine.fitting import remembered_score
 from mnistkit.checks.training import (
     TUTORIAL_HISTORY,
-    DryRun,
     FirstProblem,
     Request,
     check_batch_size,
@@ -34,6 +33,7 @@ from mnistkit.checks.training import (
     the_fit_call,
     weights_of,
 )
+from mnistkit.engine.recording import DryRun
 
 # The quick checks: a tiny model on 1,000 images, with settings unlike the defaults so that a
 # fixed 128, 10 or 0.1 in the learner's code shows. 800 images are trained on in 13 batches of 64

@@ -20,7 +20,6 @@ from mnistkit.checks.training import (
     LOSS_KEYS,
     SHORT_HISTORY,
     TUTORIAL_HISTORY,
-    DryRun,
     FirstProblem,
     comes_first,
     find_curve,
@@ -34,6 +33,7 @@ from mnistkit.checks.training import (
     shown_key,
     x_is_epochs,
 )
+from mnistkit.engine.recording import DryRun
 
 CALL = "plot_history(history)"
 EPOCHS = len(TUTORIAL_HISTORY["loss"])

@@ -1,11 +1,8 @@
 """What step 6 looks at: how a learner's train_model() calls fit(), and the Figure plot_history() draws.
 
-Training is watched through public subclassing only: `recording_model()` builds a
-`keras.Sequential` subclass whose `fit()` writes down each call's arguments (bound to the
-signature of `keras.Model.fit`, so positional and keyword calls read the same) and the History it
-returned, then lets `keras.Sequential.fit` do the real work. A `guard` can refuse a call before
-any training happens, which keeps a slow check from spending seconds on a call already known to
-be wrong.
+Training is watched through the kit's recording model (`mnistkit.engine.recording`), a
+`keras.Sequential` subclass whose `fit()` writes down each call; the checks here read those calls
+and, as the recording model's guard, refuse a wrong call before it trains.
 
 Figures are read through public matplotlib API only (`fig.axes`, `ax.get_lines()`,
 `line.get_xdata()`, `ax.get_legend()`, `ax.get_position()`, ...). A curve is recognised by its
@@ -19,19 +16,19 @@ plot, and the contract lets plot_history read no more than `history.history` (an
 
 from __future__ import annotations
 
-import inspect
 import math
 import os
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from functools import cache
-from typing import Any, Callable, Iterator, NoReturn
+from dataclasses import dataclass
+from typing import Any, Iterator, NoReturn
 
 import numpy as np
 import pytest
 
 from mnistkit import facts, reference
 from mnistkit.checks.messages import Mistake
+from mnistkit.engine.recording import FitCall, Guard, recording_model, use_guards
+from mnistkit.mistakes import KeyedMistake
 
 KERAS_DEFAULT_BATCH_SIZE = 32  # What fit() uses when batch_size is left out.
 
@@ -98,111 +95,14 @@ class FirstProblem:
             self.fail(found.problem, str(found))
 
 
-class KeyedMistake(Mistake):
-    """A Mistake that names its problem ("the batch size"), so that `FirstProblem.once()` says it once."""
-
-    def __init__(self, problem: str, message: str) -> None:
-        super().__init__(message)
-        self.problem = problem
-
-
 def plural(count: int, noun: str) -> str:
     """`1 epoch`, `0 epochs`, `3 epochs`."""
     return f"{count} {noun}" + ("" if count == 1 else "s")
 
 
 # ---------------------------------------------------------------------------------------------
-# Training: a model that records how it is fitted
+# Training: the kit's recording models (mnistkit.engine.recording), and what a fit() call shows
 # ---------------------------------------------------------------------------------------------
-
-
-@dataclass
-class FitCall:
-    """One call of `fit()`: every argument by name (Keras's defaults filled in), and its result."""
-
-    arguments: dict[str, Any]
-    history: Any = None
-
-    @property
-    def batch_size(self) -> int | None:
-        return self.arguments["batch_size"]
-
-    @property
-    def epochs(self) -> int:
-        return self.arguments["epochs"] - self.arguments["initial_epoch"]
-
-    @property
-    def validation_split(self) -> float:
-        return self.arguments["validation_split"]
-
-    @property
-    def validation_data(self) -> Any:
-        return self.arguments["validation_data"]
-
-
-@dataclass
-class FitLog:
-    """The calls of fit() on one recording model, in order. (A plain object, so Keras doesn't track it.)"""
-
-    calls: list[FitCall] = field(default_factory=list)
-
-
-Guard = Callable[[FitCall, int], None]  # (the call, how many calls came before it) -> raise to refuse.
-
-
-class DryRun(BaseException):
-    """Raised by a dry-run model's fit() after recording the call, so that nothing is trained.
-
-    A BaseException, like KeyboardInterrupt, so that a learner's `except Exception:` lets it through.
-    """
-
-
-@cache
-def _recording_class():
-    """The keras.Sequential subclass, defined on first use so that importing this module stays cheap."""
-    import keras
-
-    signature = inspect.signature(keras.Model.fit)
-
-    class RecordingSequential(keras.Sequential):
-        """A keras.Sequential that writes down each call of fit() in `self.fit_log`.
-
-        `guard` may refuse a call (by raising) before it trains; `dry_run` records the first call
-        and then stops train_model with DryRun, for checks that only need fit()'s arguments.
-        """
-
-        def __init__(self, layers=None, guard: Guard | None = None, dry_run: bool = False, **kwargs):
-            super().__init__(layers=layers, **kwargs)
-            self.fit_log = FitLog()
-            self.fit_guard = guard
-            self.fit_dry_run = dry_run
-
-        def fit(self, *args, **kwargs):
-            bound = signature.bind(self, *args, **kwargs)
-            bound.apply_defaults()
-            arguments = dict(bound.arguments)
-            del arguments["self"]
-            call = FitCall(arguments)
-            if self.fit_guard is not None:
-                self.fit_guard(call, len(self.fit_log.calls))
-            self.fit_log.calls.append(call)
-            if self.fit_dry_run:
-                raise DryRun()
-            from mnistkit.engine import fitting
-
-            settings = fitting.plain_settings(self, arguments) if len(self.fit_log.calls) == 1 else None
-            # A plain first fit() is trained once per machine, and by the judge in a grade (mnistkit.engine.fitting).
-            call.history = fitting.fit_plainly(self, arguments, settings) if settings is not None else None
-            if call.history is None:
-                call.history = super().fit(*args, **kwargs)
-            return call.history
-
-    return RecordingSequential
-
-
-def recording_model(layers: list, guard: Guard | None = None, dry_run: bool = False):
-    """A keras.Sequential (a subclass of it) of `layers` that records every fit() call."""
-    return _recording_class()(layers, guard=guard, dry_run=dry_run)
 
 
 def quick_model(seed: int = reference.SEED, dry_run: bool = False):
@@ -573,3 +473,7 @@ def comes_first(first, second) -> bool:
     if side_by_side:
         return a.x0 < b.x0
     return a.y0 > b.y0
+
+
+# Recording models that come over the channel (into the learner's sandbox) get their guards from here.
+use_guards(lambda fields: guard_for(Request(**fields)))

@@ -15,7 +15,7 @@ from collections import Counter
 from html import escape
 from pathlib import Path
 
-from mnistkit.classroom.catalogue import by_code, nearest_hint
+from mnistkit.grading.catalogue import by_code, nearest_hint
 from mnistkit.steps import STEPS
 
 STYLE = """

@@ -61,9 +61,9 @@ def _learner_class(type_name: str, base_name: str) -> type:
 
 def _kit_exceptions() -> dict[str, Callable[[dict], BaseException]]:
     """The kit's own exceptions that may come back from the learner's side (raised by kit objects there)."""
-    from mnistkit.checks.messages import Mistake
+    from mnistkit.engine.recording import DryRun
     from mnistkit.learner import LearnerCodeError
-    from mnistkit.checks.training import DryRun, KeyedMistake
+    from mnistkit.mistakes import KeyedMistake, Mistake
 
     return {
         "Mistake": lambda e: Mistake(e["message"]),

@@ -21,7 +21,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from mnistkit.engine import calls
 from mnistkit.engine.bundles import Bundle, MalformedValue, read_bundle, write_bundle
@@ -51,7 +51,7 @@ class StepFunction:
         return StepFunction(self.runner, self.file, self.name, seed, fresh=True)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        from mnistkit.checks.messages import Mistake
+        from mnistkit.mistakes import Mistake
 
         request = calls.encode_request(args, kwargs)
         try:
@@ -93,17 +93,18 @@ class LocalRunner:
 class SandboxRunner:
     """One sandbox process per judge session, started at once (so its imports overlap the judge's)."""
 
-    def __init__(self, tensorflow: bool, user: tuple[int, int] | None = None, memory: int | None = None):
+    def __init__(self, tensorflow: bool, user: tuple[int, int] | None = None, memory: int | None = None,
+                 imports: tuple[str, ...] = ()):
         self.scratch = Path(tempfile.mkdtemp(prefix="mnistkit-judge-"))
         self.outbox = self.scratch / "out"
         self.outbox.mkdir()
         self.kit = self.scratch / "kit"  # The learner's files, as the sandbox reads them (copy_of).
-        from mnistkit.engine import zygote
+        from mnistkit.engine import forked
 
         # Where the sandbox imports the kit from: the warm engine's copy (made once), or a copy of our own.
-        package = zygote.KIT_COPY if zygote.FORKABLE and zygote.KIT_COPY is not None else self.kit
+        package = forked.KIT_COPY if forked.FORKABLE and forked.KIT_COPY is not None else self.kit
         if package == self.kit:
-            _copy_package(self.kit)
+            forked.copy_package(self.kit)
         self.copies: dict[Path, Path] = {}
         self.count = 0
         self.served = 0  # fit() calls of the learner's code trained here (mnistkit.engine.fitting), for the judge's report.
@@ -121,11 +122,13 @@ class SandboxRunner:
             command += ["--user", f"{user[0]}:{user[1]}"]
         if tensorflow:
             command.append("--tensorflow")
+        for name in imports:
+            command += ["--import", name]
         # How the sandbox began, for the judge's report: "forked" from this warm judge, or "started" cold.
-        self.kind = "forked" if zygote.FORKABLE else "started"
-        if zygote.FORKABLE:  # A judge fresh from the warm engine: fork the sandbox, already warm.
+        self.kind = "forked" if forked.FORKABLE else "started"
+        if forked.FORKABLE:  # A judge fresh from the warm engine: fork the sandbox, already warm.
             self.process = ForkedSandbox(to_sandbox_r, from_sandbox_w, self.outbox, package, user, memory,
-                                         close=(self.to_sandbox, self.from_sandbox))
+                                         close=(self.to_sandbox, self.from_sandbox), imports=imports)
         else:
             self.process = subprocess.Popen(
                 command, pass_fds=(to_sandbox_r, from_sandbox_w), stdin=subprocess.DEVNULL,
@@ -190,13 +193,13 @@ class SandboxRunner:
     def _train_for_sandbox(self, number: Any, fits: int) -> None:
         """A plain fit() the learner's code made (mnistkit.engine.fitting): trained here, on data read as
         data, and answered with the result; or declined, and the sandbox trains it itself."""
-        from mnistkit.engine import fitting
+        from mnistkit.engine import fitcalls, fitting
 
         path = None
         if type(number) is int and 0 < number < 1_000_000:
             sent = self.outbox / f"fit{number}"
             try:
-                call = fitting.call_from(read_bundle(sent))
+                call = fitcalls.call_from(read_bundle(sent))
             except MalformedValue:
                 call = None
             finally:
@@ -209,7 +212,7 @@ class SandboxRunner:
                 self.served += 1
                 path = self.scratch / f"fitted{self.count}-{fits}"
                 path.mkdir()
-                write_bundle(fitting.result_bundle(result), path)
+                write_bundle(fitcalls.result_bundle(result), path)
                 os.chmod(path, 0o755)
         try:
             os.write(self.to_sandbox, (json.dumps({"fitted": number, "path": None if path is None else str(path)}) + "\n").encode())
@@ -275,7 +278,7 @@ class ForkedSandbox:
     """The sandbox as a fork of this (warm, still forkable) judge: set up as `sandbox.main` sets up a cold one."""
 
     def __init__(self, requests: int, replies: int, outbox: Path, kit: Path, user: tuple[int, int] | None,
-                 memory: int | None, close: tuple[int, ...]) -> None:
+                 memory: int | None, close: tuple[int, ...], imports: tuple[str, ...] = ()) -> None:
         self.pid = os.fork()
         if self.pid:
             return
@@ -298,7 +301,7 @@ class ForkedSandbox:
             for low, high in zip(keep, keep[1:] + [65536]):
                 os.closerange(low + 1, high)  # Nothing of the judge's stays open here.
             try:
-                sandbox.set_up(outbox, user, False, kit)  # TensorFlow is imported already.
+                sandbox.set_up(outbox, user, False, kit, imports)  # TensorFlow is imported already.
             except BaseException as error:  # noqa: BLE001
                 sandbox.unready(replies, error)
                 os._exit(70)
@@ -324,16 +327,6 @@ class ForkedSandbox:
             pass
 
 
-def _copy_package(kit: Path) -> None:
-    """The kit's code (not its data) where the sandbox imports it from: a copy it can read, not change."""
-    import mnistkit
-
-    source = Path(mnistkit.__file__).resolve().parent
-    shutil.copytree(source, kit / "mnistkit", ignore=shutil.ignore_patterns("__pycache__", "data", "*.pyc"))
-    # The data is read where it is (40 MB is not copied for each check); the sandbox can't write it.
-    (kit / "mnistkit" / "data").symlink_to(source / "data", target_is_directory=True)
-
-
 def sandbox_env(home: Path, kit: Path) -> dict[str, str]:
     from mnistkit.engine.processes import isolated_env
 
@@ -356,6 +349,8 @@ def _limit(memory: int | None) -> None:
 def probe_sandbox(user: tuple[int, int] | None, timeout: float = 60) -> str | None:
     """Start a sandbox as a grade would (this user, a copy of the kit, its environment) and ask it
     only whether it can reach what the checks need; None when it can, else why not, in one line."""
+    from mnistkit.engine import forked
+
     scratch = Path(tempfile.mkdtemp(prefix="mnistkit-probe-"))
     try:
         os.chmod(scratch, 0o755)
@@ -363,7 +358,7 @@ def probe_sandbox(user: tuple[int, int] | None, timeout: float = 60) -> str | No
         home.mkdir()
         if user is not None:
             os.chown(home, *user)
-        _copy_package(scratch / "kit")
+        forked.copy_package(scratch / "kit")
         command = [sys.executable, "-m", "mnistkit.engine.sandbox", "--probe"]
         if user is not None:
             command += ["--user", f"{user[0]}:{user[1]}"]

@@ -7,7 +7,7 @@ child instead of init's, so the grader still sees it. After each step the grader
 whole tree, then every child of its own that it did not start itself ("strays"); a watcher thread
 does the same every few tenths of a second, and adds up the memory of each step's tree.
 
-Elsewhere (macOS) only the process group is killed; the README says so.
+Elsewhere (macOS) only the process group is killed; docs/how-grading-works.md says so.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def become_subreaper() -> bool:
         return False
 
 
-def _parents() -> dict[int, int]:
+def parent_pids() -> dict[int, int]:
     """{pid: parent pid} of every process this one can see."""
     parents = {}
     for entry in Path("/proc").iterdir():
@@ -51,7 +51,7 @@ def _parents() -> dict[int, int]:
 
 def own_children() -> set[int] | None:
     """This process's children, from what the kernel lists per thread (/proc/self/task/*/children):
-    a few small reads, where `_parents` reads every process's stat. None where the kernel doesn't
+    a few small reads, where `parent_pids` reads every process's stat. None where the kernel doesn't
     list them. A child that is just starting or ending may be missing from one reading."""
     found: set[int] = set()
     try:
@@ -72,7 +72,7 @@ def own_children() -> set[int] | None:
 
 def descendants(root: int, parents: dict[int, int] | None = None) -> list[int]:
     """Every process below `root` (children first found, then theirs)."""
-    parents = _parents() if parents is None else parents
+    parents = parent_pids() if parents is None else parents
     children: dict[int, list[int]] = {}
     for pid, parent in parents.items():
         children.setdefault(parent, []).append(pid)
@@ -95,7 +95,8 @@ def resident_bytes(pids: list[int]) -> int:
     return total
 
 
-def _kill(pids: list[int]) -> None:
+def kill_all(pids: list[int]) -> None:
+    """SIGKILL each of `pids` that still exists (and may be signalled)."""
     for pid in pids:
         try:
             os.kill(pid, signal.SIGKILL)
@@ -165,7 +166,7 @@ class Hold:
             tree = [p for p in descendants(pid) if p not in killed and not _is_zombie(p)]
             if not tree:
                 break
-            _kill(tree)
+            kill_all(tree)
             killed.update(tree)
 
     def sweep(self) -> None:
@@ -173,7 +174,7 @@ class Hold:
         if not self.linux:
             return
         for _ in range(20):
-            parents = _parents()
+            parents = parent_pids()
             me = os.getpid()
             with self.lock:
                 known = set(self.running) | self.others
@@ -182,7 +183,7 @@ class Hold:
             if not strays:
                 break
             for stray in strays:
-                _kill(descendants(stray, parents) + [stray])
+                kill_all(descendants(stray, parents) + [stray])
                 _reap(stray)
 
     def stop_all(self, final: bool = False) -> None:
@@ -192,7 +193,7 @@ class Hold:
             self.stopping = self.stopping or final
             pids = list(self.running)
         for pid in pids:
-            _kill([pid])
+            kill_all([pid])
             self.end_tree(pid)
 
     def _watch(self) -> None:
@@ -202,14 +203,14 @@ class Hold:
                     pids = list(self.running)
                 if not pids:
                     continue  # Idle (watch mode between saves): nothing to measure, no scan.
-                parents = _parents()
+                parents = parent_pids()
                 for pid in pids:
                     tree = [pid] + descendants(pid, parents)
                     if resident_bytes(tree) > self.memory_cap:
                         with self.lock:
                             if pid in self.running:
                                 self.running[pid] = True
-                        _kill(tree)
+                        kill_all(tree)
             except OSError:
                 continue
 

@@ -90,9 +90,9 @@ def checked_settings(settings: Any) -> dict | None:
 
 def describe(model: Any, x: np.ndarray, y: np.ndarray, settings: dict) -> dict:
     """All that training depends on, as plain data (what the sandbox sends to the judge)."""
-    from mnistkit.engine.kerascodec import _jsonable, model_config
+    from mnistkit.engine.kerasmodels import jsonable, model_config
 
-    return {"config": model_config(model), "weights": model.get_weights(), "compile": _jsonable(model.get_compile_config()),
+    return {"config": model_config(model), "weights": model.get_weights(), "compile": jsonable(model.get_compile_config()),
             "eager": bool(model.run_eagerly), "x": x, "y": y, "settings": settings}
 
 
@@ -104,7 +104,7 @@ def remembered_training(call: dict) -> dict:
     try:
         digest = memo.config_digest(call["config"], call["weights"], VERSION, reference.fingerprint(), _unnamed(call["compile"]),
                                     call["eager"], call["settings"], memo.arrays_digest(call["x"], call["y"]))
-        return memo.remembered("fits", digest, lambda: _train(_load(call), call))
+        return memo.remembered("fits", digest, lambda: _train(model_of(call), call))
     finally:
         # The random state afterwards is the same whether the training ran or was read back.
         keras.utils.set_random_seed(reference.SEED)
@@ -133,18 +133,18 @@ def _unnamed(compile_config: Any) -> Any:
     return unnamed
 
 
-def _load(call: dict) -> Any:
+def model_of(call: dict) -> Any:
     """The model `call` describes, loaded as data (no learner code), seeded, weighted and compiled."""
     import keras
 
-    from mnistkit.engine.kerascodec import _foreign_part, _load as load_config, _unloadable
+    from mnistkit.engine.kerasmodels import foreign_part, load_model_config, unloadable
 
     keras.utils.set_random_seed(reference.SEED)  # Its dropout layers' random streams start from the seed.
-    model = load_config(call["config"])
+    model = load_model_config(call["config"])
     model.set_weights(call["weights"])
-    foreign = _foreign_part(call["compile"])
+    foreign = foreign_part(call["compile"])
     if foreign:
-        raise _unloadable(foreign)
+        raise unloadable(foreign)
     model.compile_from_config(call["compile"])
     model.run_eagerly = call["eager"]
     return model
@@ -221,54 +221,3 @@ def serve(call: Any) -> dict | None:
     if sum(w.nbytes for w in call["weights"]) > MAX_WEIGHT_BYTES:
         return None
     return remembered_training(call)
-
-
-# --- The trip between sandbox and judge ---------------------------------------------------------
-
-
-def call_bundle(call: dict) -> Any:
-    """A `describe`d call as a bundle (the model's settings as JSON text, the arrays as arrays)."""
-    import json
-
-    from mnistkit.engine.codec import Encoder
-
-    return Encoder().bundle({**call, "config": json.dumps(call["config"]), "compile": json.dumps(call["compile"])})
-
-
-def call_from(bundle: Any) -> dict | None:
-    """The call a sandbox sent, read as data; None when it is not one."""
-    import json
-
-    from mnistkit.engine.bundles import MalformedValue
-    from mnistkit.engine.codec import Decoder
-
-    try:
-        call = Decoder(bundle).decode()
-        if not isinstance(call, dict) or not all(isinstance(call.get(k), str) for k in ("config", "compile")):
-            return None
-        call["config"], call["compile"] = json.loads(call["config"]), json.loads(call["compile"])
-        weights = call.get("weights")
-        if not isinstance(weights, list) or not all(isinstance(w, np.ndarray) for w in weights):
-            return None
-        if not isinstance(call.get("eager"), bool):
-            return None
-        return call
-    except (MalformedValue, ValueError, RecursionError):
-        return None
-
-
-def result_bundle(result: dict) -> Any:
-    from mnistkit.engine.codec import Encoder
-
-    return Encoder().bundle({name: np.asarray(value) for name, value in result.items()})
-
-
-def result_from(bundle: Any) -> dict | None:
-    from mnistkit.engine.bundles import MalformedValue
-    from mnistkit.engine.codec import Decoder
-
-    try:
-        result = Decoder(bundle).decode()
-    except (MalformedValue, ValueError, RecursionError):
-        return None
-    return result if isinstance(result, dict) else None

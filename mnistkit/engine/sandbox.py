@@ -1,6 +1,7 @@
 """The sandbox: the one process that imports and runs a learner's code while a grade is made.
 
     python -m mnistkit.engine.sandbox --requests FD --replies FD --outbox DIR [--user UID:GID] [--tensorflow]
+                                      [--import MODULE ...]
     python -m mnistkit.engine.sandbox --probe [--user UID:GID]     (can a sandbox start here?)
 
 Once set up (its user, its imports, its confinement), it says `{"ready": true}` on `--replies`;
@@ -17,6 +18,7 @@ and the grader kills this process and everything it started when the step ends.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import sys
@@ -73,18 +75,18 @@ class FitClient:
         self.incoming, self.replies, self.outbox, self.count = incoming, replies, outbox, 0
 
     def __call__(self, call: dict) -> dict | None:
-        from mnistkit.engine import fitting
+        from mnistkit.engine import fitcalls
         from mnistkit.engine.bundles import read_bundle, write_bundle
 
         self.count += 1
         folder = self.outbox / f"fit{self.count}"
         folder.mkdir()
-        write_bundle(fitting.call_bundle(call), folder)
+        write_bundle(fitcalls.call_bundle(call), folder)
         os.write(self.replies, (json.dumps({"fit": self.count}) + "\n").encode())
         answer = json.loads(self.incoming.readline())
         if answer.get("fitted") != self.count or not answer.get("path"):
             return None  # The judge declined: train here.
-        return fitting.result_from(read_bundle(answer["path"]))
+        return fitcalls.result_from(read_bundle(answer["path"]))
 
 
 def serve(requests: int, replies: int, outbox: Path) -> None:
@@ -147,8 +149,12 @@ def reachable(outbox: Path, kit: Path) -> list[Path]:
     return [outbox, kit, data, *data.iterdir(), Path(mnistkit.__file__).resolve().parent]
 
 
-def set_up(outbox: Path, user: tuple[int, int] | None, tensorflow: bool, kit: Path) -> None:
-    """Become the sandbox's user (reach.py), import what the step's values need, then confine."""
+def set_up(outbox: Path, user: tuple[int, int] | None, tensorflow: bool, kit: Path, imports: tuple[str, ...] = ()) -> None:
+    """Become the sandbox's user (reach.py), import what the step's values need, then confine.
+
+    `imports`: the kit's modules that the values sent here need, named by whoever starts the
+    sandbox (the judge names the checks that rebuild a recording model's guard); the engine itself
+    knows nothing of the checks."""
     if user is not None:
         from mnistkit.engine.reach import become
 
@@ -158,6 +164,8 @@ def set_up(outbox: Path, user: tuple[int, int] | None, tensorflow: bool, kit: Pa
     if tensorflow:
         import keras  # noqa: F401
         import matplotlib.pyplot  # noqa: F401
+    for name in imports:
+        importlib.import_module(name)
     from mnistkit.engine.confine import confine
 
     # From here on (and before any learner code is imported) nothing outside the outbox can be written.
@@ -202,6 +210,8 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--outbox", type=Path)
     parser.add_argument("--user", metavar="UID:GID", help="become this user first (the grader runs as root)")
     parser.add_argument("--tensorflow", action="store_true", help="import TensorFlow and Keras before the first call")
+    parser.add_argument("--import", dest="imports", action="append", default=[], metavar="MODULE",
+                        help="a kit module to import before the first call (repeatable)")
     parser.add_argument("--probe", action="store_true", help="only check that a sandbox can start; print why not")
     args = parser.parse_args(argv)
     user = tuple(int(part) for part in args.user.split(":")) if args.user else None
@@ -213,7 +223,7 @@ def main(argv: list[str]) -> None:
     os.set_inheritable(args.requests, False)
     os.set_inheritable(args.replies, False)
     try:
-        set_up(args.outbox, user, args.tensorflow, the_kit_copy())
+        set_up(args.outbox, user, args.tensorflow, the_kit_copy(), tuple(args.imports))
     except BaseException as error:  # noqa: BLE001
         unready(args.replies, error)
         raise SystemExit(70) from None

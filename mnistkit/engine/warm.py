@@ -31,9 +31,11 @@ class Engine:
     """A warm engine to run checks on: the grader's own (`name=None`, ends with it) or the shared one
     for this user and kit (`name`), joined if it runs, else started in the background. `spawn`:
     False to only join; or a function that starts the process (`Hold.spawn_own`, so that the
-    grader's hold knows it as its own)."""
+    grader's hold knows it as its own). `preload`: the kit's modules every judge imports, imported
+    once by the engine (see zygote.preload)."""
 
-    def __init__(self, env: dict[str, str], cwd: Path, name: str | None = None, spawn=True) -> None:
+    def __init__(self, env: dict[str, str], cwd: Path, name: str | None = None, spawn=True,
+                 preload: tuple[str, ...] = ()) -> None:
         self.lock = threading.Lock()
         self.ready = threading.Event()
         self.dead = False
@@ -45,11 +47,12 @@ class Engine:
         self.channel = None
         self.name = name
         start = spawn if callable(spawn) else (lambda begin: begin())
+        modules = [argument for module in preload for argument in ("--preload", module)]
         if name is None:
             ours, theirs = socket.socketpair()
             self.channel = ours
             self.process = start(lambda: subprocess.Popen(
-                [sys.executable, "-m", "mnistkit.engine.zygote", "--channel", str(theirs.fileno())],
+                [sys.executable, "-m", "mnistkit.engine.zygote", "--channel", str(theirs.fileno()), *modules],
                 pass_fds=(theirs.fileno(),), cwd=cwd, env=env, stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             ))
@@ -65,7 +68,7 @@ class Engine:
             return
         # A shared engine outlives this process (its own session), until it has been idle a while.
         start(lambda: subprocess.Popen(
-            [sys.executable, "-m", "mnistkit.engine.zygote", "--listen", name.lstrip("\0")],
+            [sys.executable, "-m", "mnistkit.engine.zygote", "--listen", name.lstrip("\0"), *modules],
             cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL, start_new_session=True))
         threading.Thread(target=self._await_shared, daemon=True, name="mnistkit-engine-start").start()

@@ -1,7 +1,7 @@
 """The warm engine: one process that has imported everything a check needs, and forks each check.
 
-    python -m mnistkit.engine.zygote --channel FD           (the grader's own, for one run)
-    python -m mnistkit.engine.zygote --listen NAME [--idle S] (shared: watch mode, pytest, the grader)
+    python -m mnistkit.engine.zygote --channel FD [--preload MODULE ...]           (the grader's own, for one run)
+    python -m mnistkit.engine.zygote --listen NAME [--idle S] [--preload MODULE ...] (shared: watch mode, pytest, the grader)
 
 Importing TensorFlow, Keras, matplotlib and the kit takes seconds; forking a process that has
 done so takes milliseconds. The engine imports them once, loads MNIST (as plain numpy), and then
@@ -31,18 +31,18 @@ import shutil
 import socket
 import struct
 import sys
-import tempfile
 import time
-from pathlib import Path
 
-FORKABLE = False  # True in a judge freshly forked from the engine, until it runs a TensorFlow op.
-# The kit's code, copied once for every sandbox forked from this engine to import from (a cold
-# judge copies it for its own sandbox: mnistkit.engine.channel).
-KIT_COPY: Path | None = None
+from mnistkit.engine import forked
 
 
-def preload() -> None:
-    """Import what every check needs, and load MNIST, without running any TensorFlow op."""
+
+def preload(kit_modules: tuple[str, ...] = ()) -> None:
+    """Import what every check needs, and load MNIST, without running any TensorFlow op.
+
+    `kit_modules`: what a judge imports of the kit beyond the engine (its pytest plugin, the
+    checks), named by whoever starts the engine (mnistkit.grading.verdict.JUDGE_MODULES): the engine
+    runs judges but knows nothing of what they check."""
     for name, value in (("TF_CPP_MIN_LOG_LEVEL", "3"), ("TF_ENABLE_ONEDNN_OPTS", "0"),
                         ("KERAS_BACKEND", "tensorflow"), ("MPLBACKEND", "Agg")):
         os.environ.setdefault(name, value)
@@ -60,17 +60,16 @@ def preload() -> None:
     import tensorflow  # noqa: F401
     import keras  # noqa: F401
 
-    import mnistkit.checks.compiling  # noqa: F401
     import mnistkit.engine.calls  # noqa: F401
     import mnistkit.engine.channel  # noqa: F401
     import mnistkit.engine.figures  # noqa: F401
-    import mnistkit.engine.kerascodec  # noqa: F401
-    import mnistkit.engine.sandbox  # noqa: F401
-    import mnistkit.checks.figures  # noqa: F401
-    import mnistkit.checks.models  # noqa: F401
-    import mnistkit.grading.plugin  # noqa: F401
-    import mnistkit.checks.training  # noqa: F401
     import mnistkit.engine.fitting  # noqa: F401
+    import mnistkit.engine.kerascodec  # noqa: F401
+    import mnistkit.engine.recording  # noqa: F401
+    import mnistkit.engine.sandbox  # noqa: F401
+
+    for name in kit_modules:
+        importlib.import_module(name)
     from mnistkit.data import load_mnist
 
     load_mnist()  # Cached in the process: every judge forked later has it for free.
@@ -109,7 +108,6 @@ def become_judge(request: dict, fds: list[int], done: int | None = None) -> None
     "stderr" (a learner's `pytest exercises/stepN`, so that output and breakpoint() reach them).
     `done`: a pipe to the engine, which gets the exit code as soon as pytest returns; the exit of
     a process this size takes another 15-25 ms, which nobody need wait for."""
-    global FORKABLE
     os.setsid()
     roles = dict(zip(request.get("fds", ["output", "report"]), fds))
     devnull = os.open(os.devnull, os.O_RDONLY)
@@ -123,7 +121,7 @@ def become_judge(request: dict, fds: list[int], done: int | None = None) -> None
     os.environ.clear()
     os.environ.update(request["env"])
     argv = [part.replace("{report}", str(roles.get("report", -1))) for part in request["argv"]]
-    FORKABLE = True
+    forked.FORKABLE = True
     import pytest
 
     sys.stdin = os.fdopen(0, "r", encoding="utf-8", errors="replace", closefd=False)
@@ -279,34 +277,16 @@ def _kill_strays(running: set[int], descendants) -> None:
     Called some 20 times a second, busy or idle: reading every process's stat each time kept an
     idle engine at 4 % of a core (measured: 0.82 s of CPU in 20 idle seconds). The kernel's list
     of the engine's own children says in a few reads whether there is any stray at all."""
-    from mnistkit.engine.contain import _kill, _parents, own_children
+    from mnistkit.engine.contain import kill_all, parent_pids, own_children
 
     children = own_children()
     if children is not None and children <= running:
         return
-    parents = _parents()
+    parents = parent_pids()
     me = os.getpid()
     for pid, parent in parents.items():
         if parent == me and pid not in running:
-            _kill(descendants(pid, parents) + [pid])
-
-
-def copy_kit() -> Path:
-    """The engine's copy of the kit's code, readable by the sandbox's user; copies left by engines
-    that were killed are removed."""
-    from mnistkit.engine.channel import _copy_package
-
-    for old in Path(tempfile.gettempdir()).glob("mnistkit-engine-*-*"):
-        try:
-            pid = int(old.name.split("-")[2])
-            if old.stat().st_uid == os.getuid() and not Path(f"/proc/{pid}").exists():
-                shutil.rmtree(old, ignore_errors=True)
-        except (ValueError, OSError):
-            pass
-    folder = Path(tempfile.mkdtemp(prefix=f"mnistkit-engine-{os.getpid()}-"))
-    os.chmod(folder, 0o755)
-    _copy_package(folder / "kit")
-    return folder / "kit"
+            kill_all(descendants(pid, parents) + [pid])
 
 
 def listener_name(kit_fingerprint: str) -> str:
@@ -319,14 +299,15 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--channel", type=int, help="a socket-pair end held by the grader")
     parser.add_argument("--listen", metavar="NAME", help="listen on this abstract socket (after loading)")
     parser.add_argument("--idle", type=float, default=300, help="with --listen: seconds without work before ending")
+    parser.add_argument("--preload", action="append", default=[], metavar="MODULE",
+                        help="a kit module every judge imports, imported once here (repeatable)")
     args = parser.parse_args(argv)
-    global KIT_COPY
-    preload()
-    KIT_COPY = copy_kit()
+    preload(tuple(args.preload))
+    forked.KIT_COPY = forked.copy_kit()
     try:
         run(args)
     finally:
-        shutil.rmtree(KIT_COPY.parent, ignore_errors=True)
+        shutil.rmtree(forked.KIT_COPY.parent, ignore_errors=True)
 
 
 def run(args: argparse.Namespace) -> None:
@@ -347,8 +328,8 @@ def run(args: argparse.Namespace) -> None:
 
 
 if __name__ == "__main__":
-    # Run as the module the kit imports (not as __main__, a second copy of it): judges set FORKABLE
-    # where the kit's channel reads it.
+    # Run as the module the kit imports (not as __main__, a second copy of it), so that what the
+    # engine's code refers to by module is one and the same in every judge it forks.
     from mnistkit.engine import zygote
 
     zygote.main(sys.argv[1:])

@@ -13,7 +13,7 @@ from mnistkit import KIT_ROOT
 from mnistkit.engine.processes import MEMORY_CAP, TREE_MEMORY_CAP, hold, isolated_env, run_isolated
 from mnistkit.grading.manifest import tampered_files
 from mnistkit.grading.results import ERROR, KIT_FAULT, TAMPERED, ResultCache, StepResult, cache_key, not_started
-from mnistkit.grading.verdict import judge, pytest_command
+from mnistkit.grading.verdict import JUDGE_MODULES, judge, pytest_command
 from mnistkit.steps import Step
 from mnistkit.template import is_stub
 
@@ -51,10 +51,10 @@ def start_engine(steps: list[Step], shared: bool = False):
     if not fork_is_safe() or os.environ.get("MNISTKIT_COLD") == "1" or not any(step.tensorflow for step in steps):
         return None
     if shared and may_share():
-        return Engine(isolated_env(), KIT_ROOT, name=shared_name(), spawn=hold().spawn_own)
+        return Engine(isolated_env(), KIT_ROOT, name=shared_name(), spawn=hold().spawn_own, preload=JUDGE_MODULES)
     if sum(step.tensorflow for step in steps) < 2:
         return None
-    return Engine(isolated_env(), KIT_ROOT, spawn=hold().spawn_own)
+    return Engine(isolated_env(), KIT_ROOT, spawn=hold().spawn_own, preload=JUDGE_MODULES)
 
 
 def is_untouched(step: Step, learner: Path) -> bool:

@@ -34,6 +34,7 @@ sys.dont_write_bytecode = True
 
 from mnistkit.checks.messages import Mistake  # noqa: E402
 from mnistkit.learner import LearnerCodeError, display_path, missing_tensorflow, without_tensorflow_noise  # noqa: E402
+from mnistkit.grading.verdict import SANDBOX_MODULES  # noqa: E402
 from mnistkit.steps import STEPS, Step, step_of_path  # noqa: E402
 
 SANDBOX_MEMORY = 6 * 2**30  # Bytes of address space the learner's sandbox may use (TensorFlow needs ~2 GiB).
@@ -146,7 +147,8 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         from mnistkit.engine.reach import sandbox_user
 
         # As root (CI), the learner's code runs as nobody (mnistkit.engine.reach says how it reaches the kit).
-        session.config.stash[_runner_key] = SandboxRunner(tensorflow, user=sandbox_user(), memory=SANDBOX_MEMORY)
+        session.config.stash[_runner_key] = SandboxRunner(tensorflow, user=sandbox_user(), memory=SANDBOX_MEMORY,
+                                                                    imports=SANDBOX_MODULES)
 
 
 def _runner(config: pytest.Config):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import sys
 
-from mnistkit.classroom.catalogue import step_code, test_code
+from mnistkit.grading.catalogue import step_code, test_code
 from mnistkit.grading.results import DONE, NOT_STARTED, StepResult
 from mnistkit.grading.nextstep import all_done_line, check_command, first_unfinished, grader_command, here
 from mnistkit.steps import STEPS, get_step
@@ -93,7 +93,7 @@ def exercism_results(result: StepResult) -> dict:
             "message": t["message"] or None,
             "output": (t.get("output") or "")[:OUTPUT_LIMIT] or None,
             "task_id": result.step,
-            "code": test_code(result.step, t),  # The mistake's stable code (mnistkit.classroom.catalogue); None for a pass.
+            "code": test_code(result.step, t),  # The mistake's stable code (mnistkit.grading.catalogue); None for a pass.
         }
         for t in result.tests
     ]

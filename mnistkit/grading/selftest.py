@@ -22,7 +22,7 @@ from pathlib import Path
 
 from mnistkit import KIT_ROOT
 from mnistkit.engine.processes import MEMORY_CAP, hold, isolated_env
-from mnistkit.grading.verdict import pytest_command
+from mnistkit.grading.verdict import JUDGE_MODULES, pytest_command
 from mnistkit.steps import Step
 
 
@@ -100,7 +100,7 @@ def start_shared_engine() -> str | None:
     if not may_share():
         return None
     name = f"mnistkit-selftest-{os.getpid()}-{secrets.token_hex(4)}"  # An abstract socket's: "\0" + name.
-    engine = Engine(isolated_env(), KIT_ROOT, name="\0" + name)
+    engine = Engine(isolated_env(), KIT_ROOT, name="\0" + name, preload=JUDGE_MODULES)
     usable = engine.usable()
     engine.close()
     return name if usable else None
@@ -132,7 +132,7 @@ def warm_run(argv: list[str]) -> int:
             engine.close()
             engine = None
     if engine is None:
-        engine = Engine(isolated_env(), Path.cwd(), spawn=hold().spawn_own)
+        engine = Engine(isolated_env(), Path.cwd(), spawn=hold().spawn_own, preload=JUDGE_MODULES)
     try:
         if not engine.usable():
             raise SystemExit("the warm engine did not start")

@@ -15,6 +15,14 @@ from mnistkit.grading.results import DONE, ERROR, FAILING, KIT_FAULT, NOT_STARTE
 from mnistkit.steps import Step
 
 
+# What a judge imports of the kit: its pytest plugin and the checks the suites use. A warm engine
+# imports them once (mnistkit.engine.zygote), and the sandbox imports the checks that rebuild a
+# recording model's guard (mnistkit.engine.recording).
+SANDBOX_MODULES = ("mnistkit.checks.training",)
+JUDGE_MODULES = ("mnistkit.grading.plugin", "mnistkit.checks.compiling", "mnistkit.checks.figures",
+                 "mnistkit.checks.models", *SANDBOX_MODULES)
+
+
 def pytest_command(targets: list[Path], report: Path | str, solutions: bool = False, judge: bool = False,
                    submission: Path | None = None, fresh: bool = False) -> list[str]:
     """The isolated pytest command line: explicit plugin, no conftest, no ini file but our options.

@@ -32,7 +32,7 @@ from mnistkit.template import is_stub
 
 # The last check of each step: (the module it judged, its result). progress() and solution()
 # reuse it while the cells are unchanged.
-_last: dict[int, tuple[str, StepResult]] = {}
+LAST_CHECKED: dict[int, tuple[str, StepResult]] = {}
 _noted: list[bool] = []
 
 
@@ -213,7 +213,7 @@ def current(step: Step, names: dict | None = None) -> tuple[StepResult | None, M
     module, why = kernel_module(step, namespace() if names is None else names)
     if module is None:
         return None, None, why
-    remembered = _last.get(step.number)
+    remembered = LAST_CHECKED.get(step.number)
     if remembered is not None and remembered[0] == module.source:
         return remembered[1], module, ""
     return None, module, ""
@@ -229,5 +229,5 @@ def check(target) -> Panel:
     if module is None:
         return Panel("not-started", f"Step {step.number} not run yet", why, note=version_note_once(), status=NOT_STARTED)
     result = run_step(step, module)
-    _last[step.number] = (module.source, result)
+    LAST_CHECKED[step.number] = (module.source, result)
     return panel_for(step, result, module)

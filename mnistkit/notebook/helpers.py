@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 
 from mnistkit.grading.results import DONE, NOT_STARTED, StepResult, not_started
-from mnistkit.notebook.check import _last, current, resolve, run_step, version_note_once
+from mnistkit.notebook.check import LAST_CHECKED, current, resolve, run_step, version_note_once
 from mnistkit.notebook.display import Panel
 from mnistkit.steps import STEPS
 
@@ -28,7 +28,7 @@ def _status(step) -> StepResult | None:
     result, module, _ = current(step)
     if result is None and module is not None:
         result = run_step(step, module)
-        _last[step.number] = (module.source, result)
+        LAST_CHECKED[step.number] = (module.source, result)
     return result
 
 

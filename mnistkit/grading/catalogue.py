@@ -9,8 +9,8 @@ the manifest (`python -m mnistkit.grading.manifest`) makes visible.
 
 The catalogue is computed from `mnistkit/manifest.json`, the test files and the step READMEs:
 
-    python -m mnistkit.classroom.catalogue          every code, its step, what it means, its hint
-    python -m mnistkit.classroom.catalogue --json   the same as one JSON list
+    python -m mnistkit.grading.catalogue          every code, its step, what it means, its hint
+    python -m mnistkit.grading.catalogue --json   the same as one JSON list
 """
 
 from __future__ import annotations
