@@ -6,9 +6,8 @@ Run with `pytest exercises/step1` (or `--solutions` to check the reference solut
 import numpy as np
 import pytest
 
-from mnistkit.checks.messages import Mistake, as_array, check, describe_array, type_first, ulp_close
+from mnistkit.checks.messages import FirstProblem, Mistake, as_array, check, describe_array, type_first, ulp_close
 from mnistkit.checks.figures import learner_line
-from mnistkit.checks.training import FirstProblem
 
 CALL = "scale_pixels(images)"
 

@@ -7,8 +7,7 @@ This suite needs numpy only: it must stay fast, so it never imports TensorFlow.
 import numpy as np
 import pytest
 
-from mnistkit.checks.messages import Mistake, check, describe_array, type_first
-from mnistkit.checks.training import FirstProblem
+from mnistkit.checks.messages import FirstProblem, Mistake, check, describe_array, type_first
 
 CALL = "add_channel_axis(images)"
 SAID = FirstProblem()  # A mistake that several tests meet fails the first of them; the others skip.

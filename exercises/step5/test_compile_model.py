@@ -10,8 +10,7 @@ import pytest
 
 from mnistkit import facts, reference
 from mnistkit.checks import compiling
-from mnistkit.checks.messages import Mistake, check
-from mnistkit.checks.training import FirstProblem
+from mnistkit.checks.messages import FirstProblem, Mistake, check
 
 CALL = "compile_model(model)"
 

@@ -13,11 +13,13 @@ import numpy as np
 import pytest
 
 from mnistkit import facts, reference
-from mnistkit.checks.messages import Mistake, PartlyWritten, check
+from mnistkit.checks.messages import FirstProblem, Mistake, PartlyWritten, check
 from mnistkit.engine.fitting import remembered_score
-from mnistkit.checks.training import (
+from mnistkit.checks.history_plot import (
     TUTORIAL_HISTORY,
-    FirstProblem,
+    history_with,
+)
+from mnistkit.checks.training import (
     Request,
     check_batch_size,
     check_data,
@@ -25,7 +27,6 @@ from mnistkit.checks.training import (
     check_validation_split,
     describe_result,
     guard_for,
-    history_with,
     images_trained_on,
     quick_model,
     recording_cnn,

@@ -13,14 +13,13 @@ may be drawn in percent when its panel says so ('Accuracy [%]').
 import numpy as np
 import pytest
 
-from mnistkit.checks.messages import Mistake, PartlyWritten
+from mnistkit.checks.messages import FirstProblem, Mistake, PartlyWritten
 from mnistkit.checks.figures import learner_line
-from mnistkit.checks.training import (
+from mnistkit.checks.history_plot import (
     ACCURACY_KEYS,
     LOSS_KEYS,
     SHORT_HISTORY,
     TUTORIAL_HISTORY,
-    FirstProblem,
     comes_first,
     find_curve,
     history_with,
@@ -29,10 +28,10 @@ from mnistkit.checks.training import (
     names_key,
     panel_text,
     panels_of,
-    quick_model,
     shown_key,
     x_is_epochs,
 )
+from mnistkit.checks.training import quick_model
 from mnistkit.engine.recording import DryRun
 
 CALL = "plot_history(history)"

@@ -173,6 +173,73 @@ def same_user(sock: socket.socket) -> bool:
     return uid == os.getuid()
 
 
+class Judges:
+    """The judges the engine has forked and not yet reaped, and whom to tell of each one's end."""
+
+    def __init__(self) -> None:
+        self.waiting: dict[int, tuple[Connection, object]] = {}
+        self.ends: dict[int, int] = {}  # A pidfd per running judge: readable the moment it exits.
+        self.codes: dict[int, int] = {}  # A pipe per running judge, on which it says its exit code as pytest returns.
+        self.told: set[int] = set()  # Judges whose exit code their caller has been sent.
+        self.last = time.monotonic()  # When the engine last had work.
+
+    def descriptors(self) -> list[int]:
+        return list(self.ends) + list(self.codes)
+
+    def exit_said(self, fd: int) -> None:
+        """A judge said its exit code as pytest returned: tell its caller now, not at its exit."""
+        pid = self.codes.pop(fd)
+        said = os.read(fd, 64)
+        os.close(fd)
+        if said.endswith(b"\n") and said[:-1].lstrip(b"-").isdigit() and pid in self.waiting:
+            connection, number = self.waiting[pid]
+            connection.send({"id": number, "exit": int(said)})
+            self.told.add(pid)
+        # Nothing said (the judge died first): its exit status is sent when it is reaped.
+
+    def start(self, connection: Connection, request: dict, taken: list[int], sockets: list) -> None:
+        """Fork the judge `request` asks for, with the descriptors sent with it."""
+        self.last = time.monotonic()
+        said, say = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            for other in sockets:
+                other.close()
+            for fd in [*self.ends, *self.codes, said]:
+                os.close(fd)
+            become_judge(request, taken, say)
+        os.close(say)
+        self.codes[said] = pid
+        for fd in taken:
+            os.close(fd)
+        try:
+            self.ends[os.pidfd_open(pid)] = pid
+        except (AttributeError, OSError):
+            pass  # Without pidfds (Linux before 5.3) its end is seen within the select's timeout.
+        self.waiting[pid] = (connection, request["id"])
+        connection.send({"id": request["id"], "pid": pid})
+
+    def reap(self) -> None:
+        """Collect every judge that ended, and tell its caller its exit code if it has not said it."""
+        while True:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            for table in (self.ends, self.codes):
+                for fd in [fd for fd, judge in table.items() if judge == pid]:
+                    del table[fd]
+                    os.close(fd)
+            if pid in self.waiting:
+                connection, number = self.waiting.pop(pid)
+                if pid not in self.told:
+                    connection.send({"id": number, "exit": os.waitstatus_to_exitcode(status)})
+                self.told.discard(pid)
+                self.last = time.monotonic()
+
+
 def serve(connections: list[Connection], listener: socket.socket | None = None, idle: float = 300) -> None:
     """Fork a judge per request; report each judge's pid and exit; clean up after every judge.
 
@@ -181,25 +248,14 @@ def serve(connections: list[Connection], listener: socket.socket | None = None, 
     from mnistkit.engine.contain import become_subreaper, descendants
 
     become_subreaper()  # What a judge's processes leave behind comes back here, to be killed.
-    waiting: dict[int, tuple[Connection, object]] = {}
-    ends: dict[int, int] = {}  # A pidfd per running judge: readable the moment it exits.
-    codes: dict[int, int] = {}  # A pipe per running judge, on which it says its exit code as pytest returns.
-    told: set[int] = set()  # Judges whose exit code their caller has been sent.
-    last = time.monotonic()
+    judges = Judges()
     while True:
         sockets = [c.sock for c in connections] + ([listener] if listener is not None else [])
-        readable, _, _ = select.select(sockets + list(ends) + list(codes), [], [], 0.05)
+        readable, _, _ = select.select(sockets + judges.descriptors(), [], [], 0.05)
         for sock in readable:
-            if isinstance(sock, int) and sock in codes:
-                pid = codes.pop(sock)
-                said = os.read(sock, 64)
-                os.close(sock)
-                if said.endswith(b"\n") and said[:-1].lstrip(b"-").isdigit() and pid in waiting:
-                    connection, number = waiting[pid]
-                    connection.send({"id": number, "exit": int(said)})
-                    told.add(pid)
-                continue  # Nothing said (the judge died first): its exit status is sent when it is reaped.
             if isinstance(sock, int):
+                if sock in judges.codes:
+                    judges.exit_said(sock)
                 continue  # A judge ended: reaped below.
             if sock is listener:
                 accepted, _ = listener.accept()
@@ -209,66 +265,36 @@ def serve(connections: list[Connection], listener: socket.socket | None = None, 
                     accepted.close()
                 continue
             connection = next(c for c in connections if c.sock is sock)
-            try:
-                data, fds, _, _ = socket.recv_fds(sock, 65536, 8)
-            except OSError:
-                data, fds = b"", []
-            connection.fds += fds
-            if not data:
-                connections.remove(connection)
-                for fd in connection.fds:
-                    os.close(fd)
-                sock.close()
-                if connection.primary:
-                    return  # The grader is gone.
-                continue
-            connection.buffer += data
-            while b"\n" in connection.buffer:
-                line, connection.buffer = connection.buffer.split(b"\n", 1)
-                request = json.loads(line)
-                count = len(request.get("fds", ["output", "report"]))
-                taken, connection.fds = connection.fds[:count], connection.fds[count:]
-                last = time.monotonic()
-                said, say = os.pipe()
-                pid = os.fork()
-                if pid == 0:
-                    for other in sockets:
-                        other.close()
-                    for fd in [*ends, *codes, said]:
-                        os.close(fd)
-                    become_judge(request, taken, say)
-                os.close(say)
-                codes[said] = pid
-                for fd in taken:
-                    os.close(fd)
-                try:
-                    ends[os.pidfd_open(pid)] = pid
-                except (AttributeError, OSError):
-                    pass  # Without pidfds (Linux before 5.3) its end is seen within the select's timeout.
-                waiting[pid] = (connection, request["id"])
-                connection.send({"id": request["id"], "pid": pid})
-        while True:
-            try:
-                pid, status = os.waitpid(-1, os.WNOHANG)
-            except ChildProcessError:
-                break
-            if pid == 0:
-                break
-            for fd in [fd for fd, judge in ends.items() if judge == pid]:
-                del ends[fd]
-                os.close(fd)
-            for fd in [fd for fd, judge in codes.items() if judge == pid]:
-                del codes[fd]
-                os.close(fd)
-            if pid in waiting:
-                connection, number = waiting.pop(pid)
-                if pid not in told:
-                    connection.send({"id": number, "exit": os.waitstatus_to_exitcode(status)})
-                told.discard(pid)
-                last = time.monotonic()
-        _kill_strays(set(waiting), descendants)
-        if listener is not None and not waiting and time.monotonic() - last > idle:
+            if not receive(connection, connections, judges, sockets):
+                return  # The grader is gone.
+        judges.reap()
+        _kill_strays(set(judges.waiting), descendants)
+        if listener is not None and not judges.waiting and time.monotonic() - judges.last > idle:
             return
+
+
+def receive(connection: Connection, connections: list[Connection], judges: Judges, sockets: list) -> bool:
+    """Read what `connection` sent and start a judge for each whole request in it; False when the
+    grader's own connection closed (the engine ends with it)."""
+    try:
+        data, fds, _, _ = socket.recv_fds(connection.sock, 65536, 8)
+    except OSError:
+        data, fds = b"", []
+    connection.fds += fds
+    if not data:
+        connections.remove(connection)
+        for fd in connection.fds:
+            os.close(fd)
+        connection.sock.close()
+        return not connection.primary
+    connection.buffer += data
+    while b"\n" in connection.buffer:
+        line, connection.buffer = connection.buffer.split(b"\n", 1)
+        request = json.loads(line)
+        count = len(request.get("fds", ["output", "report"]))
+        taken, connection.fds = connection.fds[:count], connection.fds[count:]
+        judges.start(connection, request, taken, sockets)
+    return True
 
 
 def _kill_strays(running: set[int], descendants) -> None:

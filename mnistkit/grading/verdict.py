@@ -15,12 +15,12 @@ from mnistkit.grading.results import DONE, ERROR, FAILING, KIT_FAULT, NOT_STARTE
 from mnistkit.steps import Step
 
 
-# What a judge imports of the kit: its pytest plugin and the checks the suites use. A warm engine
+# What a judge imports of the kit: its pytest plugin and every module of the checks. A warm engine
 # imports them once (mnistkit.engine.zygote), and the sandbox imports the checks that rebuild a
 # recording model's guard (mnistkit.engine.recording).
 SANDBOX_MODULES = ("mnistkit.checks.training",)
-JUDGE_MODULES = ("mnistkit.grading.plugin", "mnistkit.checks.compiling", "mnistkit.checks.figures",
-                 "mnistkit.checks.models", *SANDBOX_MODULES)
+JUDGE_MODULES = ("mnistkit.grading.plugin", *(f"mnistkit.checks.{name}" for name in sorted(
+    path.stem for path in (Path(__file__).resolve().parent.parent / "checks").glob("*.py") if path.stem != "__init__")))
 
 
 def pytest_command(targets: list[Path], report: Path | str, solutions: bool = False, judge: bool = False,
