@@ -18,7 +18,7 @@ learner's sandbox can't write the kit (mnistkit/engine/confine.py), and a submis
 its exercise files, graded with the teacher's kit. Nor would other weights help wrong code pass:
 every expected value is computed from the very model the learner's function is handed, and
 step 7 stops, as the kit's fault, at a model that reads too few test digits right
-(`figure_checks.MIN_TEST_ACCURACY`).
+(`checks.figures.MIN_TEST_ACCURACY`).
 
 Course authors who change the model or its training rebuild the file:
 

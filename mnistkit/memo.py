@@ -1,6 +1,6 @@
 """What the kit's own training found, remembered per machine by everything it depends on.
 
-Steps 3 and 4 train the learner's model briefly to see that it learns (`models.quick_test_accuracy`);
+Steps 3 and 4 train the learner's model briefly to see that it learns (`checks.quick_training.quick_test_accuracy`);
 steps 7 and 8 need the kit's trained CNN (`kitmodel.trained_model`, whose weights ship with the kit:
 it is trained, and kept here, only when the shipped file doesn't fit). Both are pure functions
 of their inputs: the model's configuration and starting weights, the kit's training code, the

@@ -10,7 +10,9 @@ a mistake counts once, as the failure that names it.
 import pytest
 
 from mnistkit.checks.messages import check
-from mnistkit.checks.models import MIN_ACCURACY, OTHER_CALLS, TRAIN_IMAGES, Blueprint, built_once, quick_test_accuracy
+from mnistkit.checks.models import Blueprint, built_once
+from mnistkit.checks.quick_training import MIN_ACCURACY, TRAIN_IMAGES, quick_test_accuracy
+from mnistkit.checks.tutorial_model import OTHER_CALLS
 
 BLUEPRINT = Blueprint("build_layered_model", layered=True)
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
@@ -60,10 +59,8 @@ def trained() -> TrainedModel:
     Read-only by agreement: tests hand `model` to a learner's function inside `ModelState`,
     which puts its weights and compile settings back afterwards.
     """
-    from mnistkit.data import load_mnist
-
     from mnistkit import memo
-    from mnistkit.data import ARRAY_SHA256
+    from mnistkit.data import ARRAY_SHA256, load_mnist
 
     model = trained_model()
     _, (x_test, y_test) = load_mnist()

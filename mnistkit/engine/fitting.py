@@ -1,6 +1,6 @@
 """Step 6's fit() calls, trained once per machine and, in a grade, by the judge.
 
-A learner's train_model() calls fit() on the kit's recording model (`training_checks`). When the
+A learner's train_model() calls fit() on the kit's recording model (`engine.recording`). When the
 call is a plain one (numpy arrays, the usual settings, no callbacks, the model's first training),
 what it produces depends only on the model's configuration, weights and compile settings, the
 data and the settings. So such a call is not trained where the learner's code runs:
