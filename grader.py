@@ -31,7 +31,7 @@ from mnistkit.grading.results import DONE, KIT_FAULT, ResultCache, StepResult
 from mnistkit.grading.grade import grade_step, known_without_running, start_engine
 from mnistkit.engine.processes import hold
 from mnistkit.grading.manifest import load_manifest
-from mnistkit.grading.nextstep import all_done_line, grader_command, remembered
+from mnistkit.grading.nextstep import grader_command, remembered
 from mnistkit.grading.report import render_table, to_json
 from mnistkit.steps import STEPS, Step, get_step
 
@@ -266,17 +266,22 @@ def main(argv: list[str]) -> int:
             if graded:
                 render_table(graded, args.solutions, others=remembered(args.solutions))
         return EXIT_INTERRUPTED
+    report(results, steps, args)
+    return exit_code(results)
+
+
+def report(results: list[StepResult], steps: list, args: argparse.Namespace) -> None:
+    """The table (or the JSON object) of what was graded, and the kit's own fault first if it had one."""
     # With --step N, "next" still means the first unfinished of all eight: the other steps are
     # taken from the remembered results that match their files now, or their untouched stubs.
     others = {} if len(steps) == len(STEPS) or args.submission or args.notebook else remembered(args.solutions)
     if args.json:
         print(json.dumps(to_json(results, args.solutions, others), indent=1))
-    else:
-        render_table(results, args.solutions, others=others, source=args.notebook)
-        fault = next((r.message for r in results if r.status != DONE and r.message.startswith(KIT_FAULT)), None)
-        if fault is not None:  # Whatever the table says next, this comes first, and it is not the learner's to fix.
-            print(f"\nThe kit could not grade {'these steps' if len(results) > 1 else 'this step'} {fault.removeprefix(KIT_FAULT.split(' (')[0]).lstrip()}")
-    return exit_code(results)
+        return
+    render_table(results, args.solutions, others=others, source=args.notebook)
+    fault = next((r.message for r in results if r.status != DONE and r.message.startswith(KIT_FAULT)), None)
+    if fault is not None:  # Whatever the table says next, this comes first, and it is not the learner's to fix.
+        print(f"\nThe kit could not grade {'these steps' if len(results) > 1 else 'this step'} {fault.removeprefix(KIT_FAULT.split(' (')[0]).lstrip()}")
 
 
 def exit_code(results: list[StepResult]) -> int:

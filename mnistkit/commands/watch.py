@@ -9,7 +9,6 @@ for the new one. Ctrl-C stops it.
 
 from __future__ import annotations
 
-import sys
 import threading
 import time
 from pathlib import Path
@@ -75,6 +74,18 @@ class Check:
         self.thread.join(timeout=10)
 
 
+def saved_step(root: Path, seen: dict) -> tuple[dict, Step | None, list[Path]]:
+    """(the files as they are now, the step whose files were saved since `seen`, those files of it).
+
+    Several steps saved at once: the last one is where the learner is."""
+    now = snapshot(root)
+    changed = [p for p, t in now.items() if seen.get(p) != t]
+    steps = sorted({s.number: s for s in (step_of_path(p) for p in changed) if s is not None}.values(), key=lambda s: s.number)
+    if not steps:
+        return now, None, []
+    return now, steps[-1], [p for p in changed if step_of_path(p) == steps[-1]]
+
+
 def watch(interval: float = 0.025, jobs: int = 1) -> int:
     root = KIT_ROOT / "exercises"
     manifest, cache = load_manifest(), ResultCache()
@@ -113,18 +124,13 @@ def watch(interval: float = 0.025, jobs: int = 1) -> int:
                     statuses[running.step.number] = running.result.status
                     say(running.result, upcoming())
                 running = None
-            now = snapshot(root)
-            changed = [p for p, t in now.items() if seen.get(p) != t]
-            seen = now
-            steps = sorted({s.number: s for s in (step_of_path(p) for p in changed) if s is not None}.values(), key=lambda s: s.number)
-            if not steps:
+            seen, step, changed = saved_step(root, seen)
+            if step is None:
                 continue
-            step = steps[-1]  # Several steps saved at once: the last one is where the learner is.
             if running is not None:
                 print(f"  (step {running.step.number} changed again: that check is dropped)", flush=True)
                 running.cancel()
-            print(f"\n{time.strftime('%H:%M:%S')} {', '.join(here(p) for p in changed if step_of_path(p) == step)} saved: "
-                  f"checking step {step.number}…", flush=True)
+            print(f"\n{time.strftime('%H:%M:%S')} {', '.join(here(p) for p in changed)} saved: checking step {step.number}…", flush=True)
             running = Check(step, grade, finished)
     except KeyboardInterrupt:
         # Only what is already known: Ctrl-C must stop at once, not grade.
