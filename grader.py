@@ -11,6 +11,7 @@
     python grader.py --fresh         run every suite again, ignoring remembered results
     python grader.py class SUBMISSIONS... --out DIR   grade a whole class (teachers; see the README)
     python grader.py merge SHARD_DIRS... --out DIR    merge the shards of a class graded in parts
+    python grader.py gradescope [--out ZIP]           a Gradescope autograder of this kit, without solutions/
     python grader.py --notebook NB   grade the functions defined in the notebook NB.ipynb (no cell is run)
 
 Exit code: 0 when every graded step is done, 1 when not, 2 for a usage error, 3 when the kit
@@ -217,6 +218,10 @@ def main(argv: list[str]) -> int:
         from mnistkit.classroom.cli import main as classroom_main
 
         return classroom_main(argv)
+    if argv[:1] == ["gradescope"]:  # The teacher's Gradescope autograder: mnistkit/classroom/gradescope.py.
+        from mnistkit.classroom.gradescope import main as gradescope_main
+
+        return gradescope_main(argv[1:])
     args = parse_args(argv)
     # Ctrl-C stops the grader even where it was started with SIGINT ignored (a shell's background
     # job, some CI runners), which Python would otherwise inherit.
