@@ -161,6 +161,12 @@ def test_the_zip_holds_the_kit_and_gradescopes_scripts_but_no_solution(autograde
         assert checked.returncode == 0, (script, checked.stderr)
 
 
+def test_out_must_name_a_zip_not_a_folder(private):
+    refused = subprocess.run([sys.executable, str(KIT_ROOT / "grader.py"), "gradescope", "--out", str(private)], cwd=private,
+                             capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert refused.returncode == 2 and "that is a folder; name the zip to write" in refused.stderr, refused.stderr
+
+
 def test_a_complete_submission_scores_every_point(complete):
     assert_gradescope_shape(complete)
     assert complete["score"] == sum(step.points for step in STEPS) == 100, complete
