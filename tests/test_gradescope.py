@@ -121,9 +121,15 @@ def partial(private, autograder) -> dict:
         for step in STEPS})
 
 
+# Step 2 scales the pixels again (step 1's job): a failed check, named by its code.
+ALSO_SCALES = b'import numpy as np\n\n\ndef add_channel_axis(images):\n    return np.expand_dims(images.astype("float32") / 255.0, -1)\n'
+
+
 @pytest.fixture(scope="module")
 def syntax_error(private, autograder) -> dict:
-    return run_autograder(private, autograder, "syntax", {"scaling.py": b"def scale_pixels(images)\n    return images / 255.0\n"})
+    """Two files by name: step 1 does not parse, step 2 is wrong; the other six are not there."""
+    return run_autograder(private, autograder, "syntax", {"scaling.py": b"def scale_pixels(images)\n    return images / 255.0\n",
+                                                           "channels.py": ALSO_SCALES})
 
 
 @pytest.fixture(scope="module")
@@ -195,14 +201,17 @@ def test_a_partial_submission_scores_its_done_steps_and_tags_the_others(partial)
     assert partial["output"].startswith("3 of 8 steps done: 30 of 100 points.") and "Next: step 3" in partial["output"], partial["output"]
 
 
-def test_a_syntax_error_is_its_steps_mistake_and_the_rest_is_missing(syntax_error):
+def test_a_syntax_error_and_a_wrong_step_are_their_steps_mistakes_and_the_rest_is_missing(syntax_error):
     assert_gradescope_shape(syntax_error)
     assert syntax_error["score"] == 0
     tests = by_step(syntax_error)
     first = tests[1]
     assert first["score"] == 0 and first["max_score"] == get_step(1).points and "step1.syntax-error" in first["tags"], first
     assert "syntax" in first["output"].lower() and "line 1" in first["output"], first["output"]
-    for step in STEPS[1:]:
+    second = tests[2]
+    assert second["score"] == 0 and second["status"] == "failed" and "step 1" in second["output"], second
+    assert second["tags"] and all(t.startswith("step2.") and t.split(".")[1] not in ("crash", "syntax-error") for t in second["tags"]), second
+    for step in STEPS[2:]:
         test = tests[step.number]
         assert test["tags"] == [f"step{step.number}.missing-file"] and f"{step.file} is not in your submission" in test["output"], test
 
