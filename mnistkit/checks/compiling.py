@@ -3,6 +3,10 @@
 Everything here reads public Keras API only (`get_compile_config()`, `model.loss`,
 `optimizer.get_config()`, `Loss.get_config()`), so that it keeps working across Keras 3
 releases. Keras is imported inside the functions: importing this module stays cheap.
+
+The second half is the suite's (exercises/step5/test_compile_model.py): what compile_model did
+to the tutorial's CNN, a short training run of it, and one check, with its failure message, per
+test.
 """
 
 from __future__ import annotations
@@ -12,7 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from mnistkit import facts
+from mnistkit import facts, reference
+from mnistkit.checks.messages import FirstProblem, Mistake, check
 
 # Labels and softmax outputs of a confident classifier: right on the first five images, wrong on
 # the last three. Confident outputs make every slip in the loss show: sparse categorical
@@ -163,3 +168,221 @@ def short_error(error: BaseException, limit: int = 160) -> str:
     if len(text) > limit:
         text = text[: limit - 3] + "..."
     return f"{type(error).__name__}: {text}"
+
+
+# ---------------------------------------------------------------------------------------------
+# The suite (exercises/step5/test_compile_model.py): what compile_model did, and one failure
+# per mistake. `said` is the test file's own FirstProblem: a mistake that several tests meet
+# fails the first of them, the others skip.
+# ---------------------------------------------------------------------------------------------
+
+CALL = "compile_model(model)"
+Outcome = tuple[Any, BaseException | None]  # (what compile_model returned, the exception it raised or None)
+
+# One short training run shows which history keys the compiled model records: 128 MNIST images,
+# the last quarter held out by validation_split, and one batch of 96 = one optimizer step.
+# Seconds matter more than accuracy here; nothing is compared with a learned accuracy.
+TRAIN_IMAGES = 128
+VALIDATION_SPLIT = 0.25
+BATCH_SIZE = 96
+
+UNCOMPILED = (f"{CALL} left the model uncompiled, expected it compiled: call "
+              "model.compile(loss=..., optimizer=..., metrics=...) on the model you were given")
+
+
+def compiled_candidate(given_model: Any, outcome: Outcome) -> Any:
+    """The model compile_model compiled: the one it was given or, failing that, a compiled model it
+    returned instead, so that its settings are still judged (the first test names that mistake).
+    None when neither is compiled."""
+    result, _ = outcome
+    if is_compiled(given_model):
+        return given_model
+    if result is not None and is_compiled(result):
+        return result
+    return None
+
+
+def short_training(candidate: Any, mnist: Any) -> Any:
+    """(history, validation images, validation labels) of one optimizer step on TRAIN_IMAGES MNIST
+    images, or the exception fit() raised; None when there is no compiled model to train."""
+    if candidate is None or misplaced_settings(candidate, CALL):
+        return None
+    (x_train, y_train), _ = mnist
+    x, y = reference.prepare(x_train[:TRAIN_IMAGES]), y_train[:TRAIN_IMAGES]
+    # Eager execution skips tracing the training step into a graph: the same history, a second sooner.
+    candidate.run_eagerly = True
+    try:
+        history = candidate.fit(x, y, batch_size=BATCH_SIZE, epochs=1, validation_split=VALIDATION_SPLIT, verbose=0)
+    except Exception as error:  # noqa: BLE001  (Keras rejects the compile settings; the tests say which)
+        return error
+    held_out = TRAIN_IMAGES - int(TRAIN_IMAGES * (1 - VALIDATION_SPLIT))  # validation_split takes the last images.
+    return history, x[-held_out:], y[-held_out:]
+
+
+def returned_by(said: FirstProblem, outcome: Outcome) -> Any:
+    """What compile_model returned; the exception it raised fails the first test that asks."""
+    result, error = outcome
+    if error is not None:
+        said.reraise(f"the {type(error).__name__} compile_model() raised", error)
+    return result
+
+
+def compiled_model(said: FirstProblem, outcome: Outcome, candidate: Any) -> Any:
+    """The compiled model, or the one failure that says there is none."""
+    returned_by(said, outcome)
+    if candidate is None:
+        said.fail("the uncompiled model", UNCOMPILED)
+    return candidate
+
+
+def check_compile_settings(said: FirstProblem, compiled: Any) -> None:
+    """A compile call with loss_weights (most often metrics given third by position) fails here first."""
+    message = misplaced_settings(compiled, CALL)
+    if message:
+        said.fail("the arguments of model.compile(...)", message)
+
+
+def trained(said: FirstProblem, outcome: Outcome, candidate: Any, training: Any) -> Any:
+    """(history, images, labels) of the short training run, or the one failure that says why there is none."""
+    compiled = compiled_model(said, outcome, candidate)
+    check_compile_settings(said, compiled)
+    if isinstance(training, BaseException):
+        metrics = compiled_metrics(compiled)
+        problem, hint = "the metrics", "check the metrics given to model.compile(...): metrics=['accuracy']"
+        if any(name.startswith("Accuracy(") for name in metrics):
+            hint = ("keras.metrics.Accuracy() compares each label with each output value; write metrics=['accuracy'] "
+                    "and Keras picks the accuracy that fits integer labels and probabilities")
+        elif not loss_is_right(compiled):
+            problem, hint = "the loss", loss_hint(compiled.loss)
+        said.fail(problem, f"model.fit(...) on {TRAIN_IMAGES} MNIST images with integer labels, after {CALL} with loss "
+                           f"{describe_loss(compiled.loss)} and metrics {metrics}, raised "
+                           f"{short_error(training)}; expected it to train: {hint}")
+    return training
+
+
+def check_given_model_compiled(said: FirstProblem, given_model: Any, outcome: Outcome) -> None:
+    """compile_model compiled the very model it was given, not a new one or a copy."""
+    returned = returned_by(said, outcome)
+    if is_compiled(given_model):
+        return
+    if returned is not None and returned is not given_model and is_compiled(returned):
+        raise Mistake(f"{CALL} left the model it was given uncompiled and returned a different, compiled model, "
+                      "expected the given model compiled in place: call model.compile(...) on the `model` argument; "
+                      "don't build or copy a new model")
+    said.fail("the uncompiled model", UNCOMPILED)
+
+
+def check_returns_given_model(said: FirstProblem, given_model: Any, outcome: Outcome) -> None:
+    """compile_model returned the model it was given (compile itself returns None)."""
+    returned = returned_by(said, outcome)
+    if returned is given_model:
+        return
+    if returned is None:
+        raise Mistake(f"{CALL} returned None, expected the model it was given: add `return model` at the end "
+                      "(model.compile() changes the model in place and itself returns None)")
+    import keras
+
+    what = "another model (a new one or a copy)" if isinstance(returned, keras.Model) else f"a {type(returned).__name__}"
+    raise Mistake(f"{CALL} returned {what}, expected the very model object it was given: "
+                  "compile `model` itself and `return model`; don't build or copy a new one")
+
+
+def check_optimizer_is_adam(said: FirstProblem, outcome: Outcome, candidate: Any) -> None:
+    import keras
+
+    optimizer = compiled_model(said, outcome, candidate).optimizer
+    if type(optimizer) is not keras.optimizers.Adam:
+        said.fail("the optimizer", (f"{CALL} gave the optimizer {type(optimizer).__name__}, expected the Adam "
+                                    "optimizer: use optimizer='adam', as the tutorial does"))
+
+
+def check_adam_defaults(said: FirstProblem, outcome: Outcome, candidate: Any) -> None:
+    """Adam as `optimizer='adam'` makes it: every setting at its default."""
+    import keras
+
+    compiled = compiled_model(said, outcome, candidate)
+    if type(compiled.optimizer) is not keras.optimizers.Adam:
+        said.fail("the optimizer", f"{CALL} gave the optimizer {type(compiled.optimizer).__name__}, expected Adam: "
+                                   "use optimizer='adam'")
+    differences = adam_differences(compiled.optimizer)
+    got = ", ".join(f"{key}={show(value)}" for key, (value, _) in differences.items())
+    default = ", ".join(f"{key}={show(value)}" for key, (_, value) in differences.items())
+    check(not differences, CALL, f"Adam with its default settings ({default})", f"Adam with {got}",
+          "the tutorial keeps Adam's defaults: optimizer='adam', or keras.optimizers.Adam() without arguments")
+
+
+def loss_of(said: FirstProblem, compiled: Any, labels: np.ndarray, probabilities: np.ndarray) -> float:
+    """The compiled loss of `probabilities` (the model's softmax outputs) for integer `labels`."""
+    check_compile_settings(said, compiled)
+    # compute_loss is the public hook fit() itself calls; given outputs directly, it runs the loss
+    # exactly as compiled, without training anything.
+    try:
+        return float(compiled.compute_loss(y=labels, y_pred=probabilities))
+    except Exception as error:  # noqa: BLE001  (a loss that can't take integer labels: name it)
+        said.fail("the loss", (
+            f"the loss {describe_loss(compiled.loss)} set by {CALL}, given integer labels such as "
+            f"{labels[:4].tolist()} and 10 probabilities per image, raised {short_error(error)}; "
+            f"expected a number: {loss_hint(compiled.loss)}"
+        ))
+
+
+def loss_is_right(compiled: Any) -> bool:
+    """Whether the compiled loss is sparse categorical cross-entropy (the two loss checks below say why not)."""
+    labels, probabilities = confident_outputs()
+    try:
+        got = float(compiled.compute_loss(y=labels, y_pred=probabilities))
+    except Exception:  # noqa: BLE001
+        return False
+    expected = sparse_crossentropy(labels, probabilities)
+    return abs(got - expected) <= 1e-4 * expected
+
+
+def check_loss_accepts_integer_labels(said: FirstProblem, outcome: Outcome, candidate: Any) -> None:
+    labels, probabilities = confident_outputs()
+    loss_of(said, compiled_model(said, outcome, candidate), labels, probabilities)
+
+
+def check_loss_is_sparse_crossentropy(said: FirstProblem, outcome: Outcome, candidate: Any) -> None:
+    """The compiled loss gives the mean of -log(probability of the true class) on confident outputs."""
+    compiled = compiled_model(said, outcome, candidate)
+    labels, probabilities = confident_outputs()
+    got = loss_of(said, compiled, labels, probabilities)
+    expected = sparse_crossentropy(labels, probabilities)
+    if abs(got - expected) > 1e-4 * expected:
+        said.fail("the loss", (
+            f"the loss {describe_loss(compiled.loss)} set by {CALL} gave {got:.4f} on 8 softmax outputs, "
+            f"expected {expected:.4f} (sparse categorical cross-entropy: the mean of -log(probability of the true "
+            f"class)): {loss_hint(compiled.loss)}"
+        ))
+
+
+def check_history_keys(said: FirstProblem, outcome: Outcome, candidate: Any, training: Any) -> None:
+    """The short training run recorded loss, accuracy, val_loss and val_accuracy, nothing else."""
+    history, _, _ = trained(said, outcome, candidate, training)
+    keys = set(history.history)
+    if keys != set(facts.HISTORY_KEYS):
+        metrics = compiled_metrics(candidate)
+        said.fail("the metrics", (
+            f"model.fit(..., validation_split={VALIDATION_SPLIT}) after {CALL} gave history keys {sorted(keys)}, "
+            f"expected history keys {list(facts.HISTORY_KEYS)}: {history_hint(keys, metrics)}"
+        ))
+
+
+def check_accuracy_counts_right_predictions(said: FirstProblem, outcome: Outcome, candidate: Any,
+                                            training: Any) -> None:
+    """The recorded val_accuracy is the share of validation images the model predicts right."""
+    history, images, labels = trained(said, outcome, candidate, training)
+    if "val_accuracy" not in history.history:
+        metrics = compiled_metrics(candidate)
+        said.fail("the metrics", (f"model.fit(...) after {CALL} recorded no 'val_accuracy', expected it beside "
+                                  f"'val_loss': {history_hint(set(history.history), metrics)}"))
+    recorded = float(history.history["val_accuracy"][-1])
+    predicted = np.argmax(np.asarray(candidate(images, training=False)), axis=1)
+    share = float(np.mean(predicted == labels))
+    # An identity, not a threshold: measured with seeds 1234 and 1 to 6, metrics=['accuracy'] recorded
+    # exactly the share computed here (0.125, 0.031, 0.125, 0.156, 0.281, 0.094, 0.156), while
+    # CategoricalAccuracy(name='accuracy'), which expects one-hot labels, recorded 0.0 every time.
+    check(abs(recorded - share) < 1e-6, f"model.fit(...) after {CALL}",
+          f"a val_accuracy of {share:g} ({int(round(share * len(labels)))} of {len(labels)} validation images predicted right)",
+          f"a val_accuracy of {recorded:g}",
+          "the metric called 'accuracy' must count correct predictions of integer labels: metrics=['accuracy']")
