@@ -28,21 +28,22 @@ KERAS_DEFAULT_BATCH_SIZE = 32  # What fit() uses when batch_size is left out.
 # ---------------------------------------------------------------------------------------------
 
 
-def quick_model(seed: int = reference.SEED, dry_run: bool = False):
+def quick_model(seed: int = reference.SEED, dry_run: bool = False, guard: Guard | None = None):
     """A tiny compiled classifier (Flatten -> Dense(10, softmax)) that records its fit() calls.
 
     Checks of fit()'s arguments need a model that trains in milliseconds, not the CNN; it is
     compiled with the tutorial's settings, so its history has the same keys as the CNN's.
     Its starting weights come from an initializer seeded with `seed` (not from Keras's global
     state, which depends on what ran before), so every quick model starts the same and its
-    training is remembered once per machine (mnistkit.engine.fitting).
+    training is remembered once per machine (mnistkit.engine.fitting). A `guard` refuses, before
+    training, a fit() call other than the one it was made for.
     """
     import keras
     from keras import layers
 
     keras.utils.set_random_seed(seed)
     dense = layers.Dense(facts.NUM_CLASSES, activation="softmax", kernel_initializer=keras.initializers.GlorotUniform(seed=seed))
-    model = recording_model([keras.Input(shape=facts.INPUT_SHAPE), layers.Flatten(), dense], dry_run=dry_run)
+    model = recording_model([keras.Input(shape=facts.INPUT_SHAPE), layers.Flatten(), dense], dry_run=dry_run, guard=guard)
     reference.compile_model(model)
     model.run_eagerly = True  # A handful of small steps: skipping the graph tracing saves time.
     return model
