@@ -8,7 +8,8 @@
     python grader.py --json          one JSON object on stdout (for GitHub Classroom and scripts)
     python grader.py --full          run your functions end to end, as the tutorial does
     python grader.py --solutions     grade the reference solutions instead of your files
-    python grader.py --fresh         run every suite again, ignoring remembered results
+    python grader.py --fresh         run every suite again, ignoring remembered results (a grade that counts)
+    python grader.py --seed N        a grade that counts, its held-out inputs drawn from seed N (to reproduce one)
     python grader.py class SUBMISSIONS... --out DIR   grade a whole class (teachers; see the README)
     python grader.py merge SHARD_DIRS... --out DIR    merge the shards of a class graded in parts
     python grader.py gradescope [--out ZIP]           a Gradescope autograder of this kit, without solutions/
@@ -58,6 +59,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--epochs", type=int, default=None, help=argparse.SUPPRESS)  # For the kit's own tests of --full,
     parser.add_argument("--images", type=int, default=None, help=argparse.SUPPRESS)  # as is this (training images).
     parser.add_argument("--fresh", action="store_true", help="ignore remembered results and run every suite again")
+    parser.add_argument("--seed", type=int, default=None, metavar="N",
+                        help="grade afresh, drawing each step's held-out inputs from seed N (the seed a JSON result "
+                             "names), to reproduce a grade that counts")
     parser.add_argument("--jobs", type=int, default=2, metavar="J", help="steps graded at once (default 2)")
     parser.add_argument("--submission", metavar="DIR", default=None,
                         help="grade the exercises/stepN files found in DIR with this kit's tests (for teachers and CI); "
@@ -73,6 +77,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
             parser.error(f"--{option} {number}: the steps are numbered 1 to {len(STEPS)}")
     if args.jobs < 1:
         parser.error("--jobs must be at least 1")
+    if args.seed is not None:
+        if args.watch or args.full or args.hint or args.compare:
+            parser.error("--seed goes with a grade: --step, --json, --solutions, --submission, --notebook and --jobs")
+        if not 0 <= args.seed < 2**32:
+            parser.error("--seed N: N is a whole number from 0 to 4294967295")
+        args.fresh = True  # Held-out inputs are drawn in a grade that counts only.
     if args.submission is not None:
         from pathlib import Path
 
@@ -112,9 +122,10 @@ class Interrupted(Exception):
 
 
 def grade(steps: list[Step], solutions: bool, fresh: bool, jobs: int, quiet: bool, submission=None,
-          shared: bool = False) -> list[StepResult]:
+          shared: bool = False, seed: int | None = None) -> list[StepResult]:
     """Grade `steps`, `jobs` at a time. `shared`: use (and leave running) the warm engine that this
-    user's interactive checks share. Ctrl-C stops every running step at once (Interrupted)."""
+    user's interactive checks share. `seed`: of the held-out inputs of a grade that counts (else
+    each step draws its own). Ctrl-C stops every running step at once (Interrupted)."""
     manifest = load_manifest()
     cache = ResultCache()
     # An engine only for steps whose suites will run (not untouched stubs, not remembered results).
@@ -122,7 +133,8 @@ def grade(steps: list[Step], solutions: bool, fresh: bool, jobs: int, quiet: boo
     engine = start_engine(to_run, shared=shared)
 
     def one(step: Step) -> StepResult:
-        result = grade_step(step, manifest, solutions=solutions, cache=cache, fresh=fresh, engine=engine, submission=submission)
+        result = grade_step(step, manifest, solutions=solutions, cache=cache, fresh=fresh, engine=engine, submission=submission,
+                            seed=seed)
         how = "remembered" if result.cached else (f"{result.seconds:.1f} s" if result.seconds else "untouched stub" if result.status == "not-started" else "not run")
         progress(f"  step {step.number}: {result.status} ({how})", quiet or hold().stopping)
         return result
@@ -256,12 +268,13 @@ def main(argv: list[str]) -> int:
             try:
                 with notebook_submission(args.notebook) as (folder, read):
                     progress(f"From {args.notebook}: " + "; ".join(f"step {n} {cells}" for n, cells in read.items() if any(s.number == n for s in steps)), args.json)
-                    results = grade(steps, False, True, args.jobs, quiet=args.json, submission=folder)
+                    results = grade(steps, False, True, args.jobs, quiet=args.json, submission=folder, seed=args.seed)
             except NotebookError as problem:
                 print(f"--notebook {args.notebook}: {problem}", file=sys.stderr)
                 return EXIT_USAGE
         else:
-            results = grade(steps, args.solutions, fresh, args.jobs, quiet=args.json, submission=args.submission, shared=interactive)
+            results = grade(steps, args.solutions, fresh, args.jobs, quiet=args.json, submission=args.submission,
+                            shared=interactive, seed=args.seed)
     except Interrupted as stopped:
         graded = sorted(stopped.results, key=lambda r: r.step)
         if args.json:

@@ -21,6 +21,7 @@ import re
 import sys
 from functools import lru_cache
 
+from mnistkit.grading.verdict import held_out_test
 from mnistkit.steps import STEPS, Step
 
 # Codes for what keeps a step's checks from running, the same for every step.
@@ -36,6 +37,9 @@ FIXED = {
     "tampered": "a test file of the step was changed",
     "kit-error": "the kit itself could not run the step (not the learner's code)",
 }
+
+HELD_OUT_DESCRIPTION = ("A function gave another answer than the kit's reference on inputs held out from the visible "
+                        "checks (in a grade that counts): it fits only the checks' own inputs")
 
 # The one-line messages mnistkit.learner gives a file that can't be used, by their first word(s).
 _LOAD_ERRORS = {"SYNTAX ERROR": "syntax-error", "MISSING FUNCTION": "missing-function", "NOT A FUNCTION": "missing-function",
@@ -128,6 +132,10 @@ def catalogue(manifest: dict | None = None) -> list[dict]:
             sentence = name.removeprefix("test_").replace("_", " ")
             description = _docstrings(step).get(name) or sentence[0].upper() + sentence[1:]
             entries.setdefault(code, _entry(step, code, nodeid.split("[")[0], description, nearest_hint(step, sentence)))
+        # The held-out test a grade that counts adds to every step (mnistkit/grading/heldout.py).
+        held_out = held_out_test(manifest["steps"][str(step.number)]["test_files"])
+        code = check_code(step.number, held_out)
+        entries[code] = _entry(step, code, held_out, HELD_OUT_DESCRIPTION, None)
     return list(entries.values())
 
 

@@ -13,7 +13,7 @@ from mnistkit import KIT_ROOT
 from mnistkit.engine.processes import MEMORY_CAP, TREE_MEMORY_CAP, hold, isolated_env, run_isolated
 from mnistkit.grading.manifest import tampered_files
 from mnistkit.grading.results import ERROR, KIT_FAULT, TAMPERED, ResultCache, StepResult, cache_key, not_started
-from mnistkit.grading.verdict import JUDGE_MODULES, judge, pytest_command
+from mnistkit.grading.verdict import JUDGE_MODULES, expected_tests, judge, pytest_command
 from mnistkit.steps import Step
 from mnistkit.template import is_stub
 
@@ -88,14 +88,14 @@ def known_without_running(step: Step, manifest: dict, solutions: bool = False, c
     if not learner.is_file():
         return StepResult(step.number, step.title, ERROR, message=f"{shown} is a folder, not a file: put your code back in a file of that name")
     if not solutions and is_untouched(step, learner):
-        return not_started(step, len(entry["tests"]))
+        return not_started(step, len(expected_tests(entry, fresh or submission is not None)))
     if cache is not None and not fresh and submission is None:
         return cache.get(f"{'solutions' if solutions else 'exercises'}/{step.folder}", cache_key(step, solutions))
     return None
 
 
 def grade_step(step: Step, manifest: dict, solutions: bool = False, cache: ResultCache | None = None, fresh: bool = False,
-               submission: Path | None = None, engine=None, warm_always: bool = False) -> StepResult:
+               submission: Path | None = None, engine=None, warm_always: bool = False, seed: int | None = None) -> StepResult:
     """Grade one step: tamper check, cache, then an isolated run of exactly the manifest's tests.
 
     `submission`: a folder holding a learner's `exercises/stepN/` files, graded with this kit's
@@ -104,7 +104,10 @@ def grade_step(step: Step, manifest: dict, solutions: bool = False, cache: Resul
     with TensorFlow waits for it to be up (so does every step with `warm_always`: watch mode, where
     it surely is); a step without TensorFlow uses it only if it is up already, since a cold check
     of such a step takes under a second. So class grading, which keeps one engine for the whole
-    class, checks steps 1 and 2 warm for every student graded once the engine is up."""
+    class, checks steps 1 and 2 warm for every student graded once the engine is up.
+
+    A grade that counts (`fresh`, or a `submission`) also runs the step's held-out checks, on
+    inputs drawn from `seed` (one drawn here when None), which the result keeps (`StepResult.seed`)."""
     fault = sandbox_fault()
     if fault is not None:  # Said for every step: nothing can be graded here, whatever the files hold.
         return StepResult(step.number, step.title, ERROR, message=f"{KIT_FAULT}{fault}")
@@ -115,9 +118,15 @@ def grade_step(step: Step, manifest: dict, solutions: bool = False, cache: Resul
     key = cache_key(step, solutions)
     name = f"{'solutions' if solutions else 'exercises'}/{step.folder}"
     test_files = [step.exercise_dir() / file_name for file_name in entry["test_files"]]
-    # A grade that reads no remembered result (--fresh, --json, a submission) reads no remembered training either.
+    # A grade that reads no remembered result (--fresh, --json, a submission) reads no remembered training
+    # either, and it counts: the held-out checks run too, on inputs drawn from a seed chosen here.
+    counted = fresh or submission is not None
+    if counted and seed is None:
+        import secrets
+
+        seed = secrets.randbits(32)
     command = pytest_command(test_files, "fd:{report}", solutions, judge=True, submission=submission,
-                             fresh=fresh or submission is not None)
+                             fresh=counted, seed=seed if counted else None)
     run = None
     if engine is not None and (engine.usable() if step.tensorflow or warm_always else engine.usable(0)):
         from mnistkit.engine.warm import EngineGone
@@ -136,7 +145,8 @@ def grade_step(step: Step, manifest: dict, solutions: bool = False, cache: Resul
     if run.over_memory:
         code, report = -9, None
         output += f"\nthe step's processes together used more than {TREE_MEMORY_CAP >> 30} GiB of memory and were stopped"
-    result = judge(step, entry["tests"], code, report, output, seconds)
+    result = judge(step, expected_tests(entry, counted), code, report, output, seconds)
+    result.seed = seed if counted else None
     if cache is not None and submission is None and not hold().stopping:  # A step cut short is no result.
         cache.put(name, key, result)
     return result

@@ -72,6 +72,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="a grade that counts: read no training result remembered on this machine (used by grader.py)",
     )
     group.addoption(
+        "--mnistkit-seed",
+        metavar="N",
+        type=int,
+        default=None,
+        help="with --mnistkit-judge and --mnistkit-fresh: the seed of the held-out inputs (used by grader.py)",
+    )
+    group.addoption(
         "--mnistkit-report",
         metavar="PATH",
         default=None,
@@ -151,6 +158,34 @@ def pytest_sessionstart(session: pytest.Session) -> None:
                                                                     imports=SANDBOX_MODULES)
 
 
+_seed_key = pytest.StashKey[int]()
+
+
+def counted(config: pytest.Config) -> bool:
+    """A grade that counts: judged (the learner's code in a sandbox) and fresh (nothing remembered read)."""
+    return bool(config.getoption("mnistkit_judge") and config.getoption("mnistkit_fresh"))
+
+
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    """In a grade that counts, each step's learner's file gets one more test after its own: the
+    held-out checks (mnistkit/grading/heldout.py), with the grader's seed (or one drawn here)."""
+    if not counted(config):
+        return
+    import secrets
+
+    from mnistkit.engine.channel import StepFunction
+    from mnistkit.grading.heldout import add_held_out_items
+
+    seed = config.getoption("mnistkit_seed")
+    config.stash[_seed_key] = secrets.randbits(32) if seed is None else seed
+
+    def function_maker(file: Path):
+        return lambda name: StepFunction(_runner(config), file, name)
+
+    add_held_out_items(items, lambda step, path: _learner_folder(config, step, path),
+                       lambda item: item.stash.get(_outcome_key, {}).get("status"), function_maker, config.stash[_seed_key])
+
+
 def _runner(config: pytest.Config):
     runner = config.stash.get(_runner_key, None)
     if runner is None:
@@ -158,6 +193,15 @@ def _runner(config: pytest.Config):
 
         runner = config.stash[_runner_key] = LocalRunner()
     return runner
+
+
+def _learner_folder(config: pytest.Config, step: Step, test_file: Path) -> Path:
+    """Where the learner's file of `step` is, for the tests in `test_file`: beside them, in
+    solutions/ (`--solutions`) or in a submission (`--mnistkit-submission`)."""
+    submission = config.getoption("mnistkit_submission")
+    if submission:
+        return step.exercise_dir(Path(submission))
+    return step.solution_dir() if config.getoption("solutions") else test_file.parent
 
 
 @pytest.fixture(scope="module")
@@ -169,12 +213,7 @@ def step_function(request: pytest.FixtureRequest) -> Callable[[str], Callable[..
     (`--mnistkit-judge`); loading errors surface when a test calls it, as one line.
     """
     step = _test_step(request)
-    solutions = request.config.getoption("solutions")
-    submission = request.config.getoption("mnistkit_submission")
-    if submission:
-        folder = step.exercise_dir(Path(submission))
-    else:
-        folder = step.solution_dir() if solutions else Path(str(request.path)).parent
+    folder = _learner_folder(request.config, step, Path(str(request.path)))
     runner = _runner(request.config)
 
     def get(name: str) -> Callable[..., Any]:
@@ -253,7 +292,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     """Replace a failure's traceback by one message, and remember the outcome for the report."""
     report = yield
     record = item.stash.setdefault(_outcome_key, {"status": None, "message": "", "output": ""})
-    record["output"] += report.capstdout + report.capstderr
+    if getattr(item, "keeps_no_output", False):
+        report.sections = []  # What the learner's code printed there is not shown (mnistkit/grading/heldout.py).
+    else:
+        record["output"] += report.capstdout + report.capstderr
     excinfo = call.excinfo
     if excinfo is not None and not excinfo.errisinstance(pytest.skip.Exception) and record["status"] is None:
         step = step_of_path(Path(str(item.path)))
@@ -361,6 +403,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             "sandbox": getattr(runner, "kind", None),
             # Step 6's fit() calls that the judge trained for the sandbox (mnistkit.engine.fitting).
             "fits_served": getattr(runner, "served", None),
+            # The seed of a counted grade's held-out inputs, to reproduce it (mnistkit/checks/heldout.py).
+            "seed": session.config.stash.get(_seed_key, None),
         }
         text = json.dumps(payload, indent=1)
         if path.startswith("fd:"):

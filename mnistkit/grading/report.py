@@ -122,6 +122,7 @@ def to_json(results: list[StepResult], solutions: bool = False, others: dict[int
                 "max_points": step.points,
                 "seconds": result.seconds,
                 "cached": result.cached,
+                "seed": result.seed,  # Of a grade that counts: `--seed` draws its held-out inputs again.
                 "results": exercism_results(result),
             }
         )

@@ -38,6 +38,7 @@ class StepResult:
     tests: list[dict] = field(default_factory=list)
     seconds: float = 0.0
     cached: bool = False
+    seed: int | None = None  # A grade that counts: the seed of its held-out inputs, to reproduce it.
 
     def to_json(self) -> dict:
         return asdict(self)

@@ -23,13 +23,29 @@ JUDGE_MODULES = ("mnistkit.grading.plugin", *(f"mnistkit.checks.{name}" for name
     path.stem for path in (Path(__file__).resolve().parent.parent / "checks").glob("*.py") if path.stem != "__init__")))
 
 
+# The test a judge adds to each step in a grade that counts (`--mnistkit-judge` with
+# `--mnistkit-fresh`): the step's functions on inputs held out from the suites (mnistkit/checks/heldout.py).
+HELD_OUT_TEST = "test_gives_the_same_answers_on_held_out_inputs"
+
+
+def held_out_test(test_files) -> str:
+    """The held-out test's id, as a step's report names it: after the last of the step's test files."""
+    return f"{sorted(test_files)[-1]}::{HELD_OUT_TEST}"
+
+
+def expected_tests(entry: dict, counted: bool) -> list[str]:
+    """Every test a step's report must hold: the manifest's, and in a grade that counts the held-out one."""
+    return [*entry["tests"], held_out_test(entry["test_files"])] if counted else list(entry["tests"])
+
+
 def pytest_command(targets: list[Path], report: Path | str, solutions: bool = False, judge: bool = False,
-                   submission: Path | None = None, fresh: bool = False) -> list[str]:
+                   submission: Path | None = None, fresh: bool = False, seed: int | None = None) -> list[str]:
     """The isolated pytest command line: explicit plugin, no conftest, no ini file but our options.
 
     `report` is a path, or "fd:N" for a file descriptor (the grader's pipe);
     `judge` runs the learner's functions in a sandbox process (`--mnistkit-judge`);
-    `fresh` reads no training result remembered on this machine (`--mnistkit-fresh`, mnistkit/memo.py)."""
+    `fresh` reads no training result remembered on this machine (`--mnistkit-fresh`, mnistkit/memo.py);
+    with both, a grade that counts, `seed` draws the held-out inputs (`--mnistkit-seed`)."""
     command = [
         sys.executable,
         "-m",
@@ -63,6 +79,8 @@ def pytest_command(targets: list[Path], report: Path | str, solutions: bool = Fa
         command += ["--mnistkit-submission", str(submission)]
     if fresh:
         command.append("--mnistkit-fresh")
+    if seed is not None:
+        command += ["--mnistkit-seed", str(seed)]
     return command
 
 
