@@ -36,10 +36,9 @@ SHAPE, DTYPE, VALUES = "the shape of its answer", "the dtype of its answer", "th
 def differs(name: str, kind: str, hint: str = "") -> Mistake:
     """The held-out failure: `name`() answered otherwise than the reference on other inputs, in `kind`."""
     return Mistake(
-        f"{name}() gave a different answer on other inputs than the visible checks use (inputs held out by the "
-        f"grade): {kind} differs from what the kit's reference gives. "
-        + (f"{hint}. " if hint else "")
-        + "Compute the answer from the arguments; an answer that fits only the checks' own inputs is not the step done")
+        f"{name}() gave a different answer on other inputs than the visible checks use (held out by this grade): "
+        f"it differs from the kit's reference in {kind}. " + (f"{hint}. " if hint else "")
+        + "Compute the answer from the arguments: an answer that fits only the checks' own inputs does not make the step done")
 
 
 def call(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -54,7 +53,7 @@ def call(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     except Exception as error:  # noqa: BLE001  (the learner's code failed on inputs it was not shown)
         where = getattr(error, "where", None)
         raise Mistake(f"{function.__name__}() raised {type(error).__name__} on other inputs than the visible checks use "
-                      f"(inputs held out by the grade)" + (f", at {where}" if where else "")
+                      f"(held out by this grade)" + (f", at {where}" if where else "")
                       + ": it must work for every input its contract allows") from None
 
 
@@ -146,8 +145,8 @@ def builds_model(name: str, layered: bool) -> Callable[[FunctionOf, np.random.Ge
             except Exception:  # noqa: BLE001  (no input shape, not built: not the reference's model)
                 same = False
             if not same:
-                raise differs(name, kind, "input_shape and num_classes must decide the model's input and its "
-                                          "output layer, whatever their values")
+                raise differs(name, kind, "The model's input and its output layer must follow input_shape and "
+                                          "num_classes, whatever their values")
     return check
 
 

@@ -61,7 +61,7 @@ def evaluates(function_of: FunctionOf, model, rng: np.random.Generator) -> None:
     right = close_parts(got, (float(loss), float(accuracy)))
     if not all(right):
         kind = "the test loss it returns" if right[1] else "the test accuracy it returns"
-        raise differs("evaluate_model", kind, "score the model on the x_test and y_test it is given")
+        raise differs("evaluate_model", kind, "Score the model on the x_test and y_test it is given")
 
 
 def predicts(function_of: FunctionOf, model, rng: np.random.Generator) -> None:
@@ -70,13 +70,13 @@ def predicts(function_of: FunctionOf, model, rng: np.random.Generator) -> None:
     result, _ = call_with_model(lambda *a: call(function_of("predict_labels"), *a), model, x)
     labels = np.asarray(result)
     if labels.shape != (len(x),):
-        raise differs("predict_labels", "the shape of its answer", "one label per image given")
+        raise differs("predict_labels", "the shape of its answer", "One label per image given")
     if labels.dtype.kind not in "iu":
         raise differs("predict_labels", "the dtype of its answer")
     chosen = probabilities[np.arange(len(x)), np.clip(labels.astype(np.int64), 0, NUM_CLASSES - 1)]
     # A label is right when its probability is the largest, up to float rounding (ties are allowed).
     if np.any((labels < 0) | (labels >= NUM_CLASSES) | (chosen < probabilities.max(axis=1) - 1e-6)):
-        raise differs("predict_labels", VALUES, "the label of each image is its most likely class")
+        raise differs("predict_labels", VALUES, "The label of each image is its most likely class")
 
 
 def counts_confusions(function_of: FunctionOf, rng: np.random.Generator) -> None:
@@ -91,11 +91,11 @@ def counts_confusions(function_of: FunctionOf, rng: np.random.Generator) -> None
     except Exception:  # noqa: BLE001
         raise differs("confusion_matrix", "the type of its answer") from None
     if array.shape != expected.shape:
-        raise differs("confusion_matrix", "the shape of its answer", "num_classes rows and columns")
+        raise differs("confusion_matrix", "the shape of its answer", "The matrix has num_classes rows and columns")
     if array.dtype.kind not in "iu":
         raise differs("confusion_matrix", "the dtype of its answer")
     same_array("confusion_matrix", array.astype(np.int64), expected,
-               hint="entry [i, j] counts the true labels i predicted as j")
+               hint="Entry [i, j] counts the true labels i predicted as j")
 
 
 def plots_confusions(function_of: FunctionOf, rng: np.random.Generator) -> None:
@@ -109,9 +109,9 @@ def plots_confusions(function_of: FunctionOf, rng: np.random.Generator) -> None:
     try:
         shown = counts_grid(figure, classes, "plot_confusion_matrix(matrix)")
     except Mistake:  # Its message may quote the counts: only the kind of difference is said.
-        raise differs("plot_confusion_matrix", "the numbers written in its cells", "one count per cell of the matrix given") from None
+        raise differs("plot_confusion_matrix", "the numbers written in its cells", "One count per cell of the matrix given") from None
     if not np.array_equal(shown, matrix):
-        raise differs("plot_confusion_matrix", "the counts in its cells", "each cell shows its own count of the matrix given")
+        raise differs("plot_confusion_matrix", "the counts in its cells", "Each cell shows its own count of the matrix given")
 
 
 @closing_figures
@@ -134,7 +134,7 @@ def extracts(function_of: FunctionOf, rng: np.random.Generator) -> None:
     finally:
         state.restore(model)
     same_array("first_layer_kernels", got, expected, exact=False, dtype=False,
-               hint="return the first Conv2D layer's kernel of the model given")
+               hint="Return the first Conv2D layer's kernel of the model given")
 
 
 def plots_kernels(function_of: FunctionOf, rng: np.random.Generator) -> None:
@@ -148,4 +148,4 @@ def plots_kernels(function_of: FunctionOf, rng: np.random.Generator) -> None:
         numbered_axes(figure)
         check_kernel_images(figure, kernels)
     except Mistake:  # Its message is about these kernels: only the kind of difference is said.
-        raise differs("plot_kernels", "the images it draws", "subplot \"Kernel i\" shows kernels[:, :, 0, i] of the kernels given") from None
+        raise differs("plot_kernels", "the images it draws", "Subplot \"Kernel i\" shows kernels[:, :, 0, i] of the kernels given") from None

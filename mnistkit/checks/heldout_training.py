@@ -18,7 +18,7 @@ from mnistkit.mistakes import KeyedMistake
 KINDS = {CALLS: "its calls of model.fit()", DATA: "the images and labels it gives model.fit()",
          EPOCHS: "the epochs it trains", BATCH_SIZE: "the batch size it gives model.fit()",
          VALIDATION_SPLIT: "the validation split it gives model.fit()"}
-HINT = "pass train_model's own arguments on to model.fit(...), whatever their values"
+HINT = "Pass train_model's own arguments on to model.fit(...), whatever their values"
 
 # The settings the visible suite asks for: (batch_size, epochs, validation_split).
 VISIBLE_SETTINGS = ((64, 2, 0.2), (250, 3, 0.0), (128, 10, 0.1), (32, 1, 0.1))
@@ -82,9 +82,9 @@ def plots(function_of: FunctionOf, rng: np.random.Generator) -> None:
                 found = find_curve(panels, key, values[key], scale=100, percent=True)
             if found is None:
                 raise differs("plot_history", f"the values of the curves it draws (no curve shows history['{key}'])",
-                              "draw the history you are given")
+                              "Draw the history it is given")
             if not x_is_epochs(found.line, len(values[key])):
-                raise differs("plot_history", "the epochs along the x-axis", "draw one point per epoch of the history given")
+                raise differs("plot_history", "the epochs along the x-axis", "Draw one point per epoch of the history given")
             where[key] = found.panel
         if where["loss"] != where["val_loss"] or where["accuracy"] != where["val_accuracy"] or where["loss"] == where["accuracy"]:
             raise differs("plot_history", "the panels its curves are in")
