@@ -34,6 +34,7 @@ class SuiteRun:
     tensorflow_imported: bool | None = None
     sandbox: str | None = None  # How a judge's sandbox began: "forked" (warm) or "started" (cold).
     fits_served: int | None = None  # Step 6's fit() calls the judge trained for its sandbox.
+    seed: int | None = None  # A judge's grade that counts: the seed of its held-out inputs.
 
     def by_folder(self) -> dict[str, list[dict]]:
         """Results grouped by the first part of each test's node id (the variant's folder)."""
@@ -44,13 +45,15 @@ class SuiteRun:
 
 
 def run_suite(targets: list[Path], solutions: bool = False, timeout: float = 600, judge: bool = False,
-              warm: bool = False, engine: str | None = None) -> SuiteRun:
+              warm: bool = False, engine: str | None = None, seed: int | None = None) -> SuiteRun:
     """One pytest process over `targets`; `judge` runs the learner's functions in a sandbox, as the
     grader does; `warm` forks that pytest from a warm engine (`python -m mnistkit.grading.selftest`): the
-    running engine named `engine` (see `start_shared_engine`), or one of its own."""
+    running engine named `engine` (see `start_shared_engine`), or one of its own. A judge given a
+    `seed` judges as a grade that counts, with the held-out test drawn from it, but reads the
+    trainings remembered in the session (the same results: a grade that counts trains them again)."""
     with tempfile.TemporaryDirectory() as scratch:
         report = Path(scratch) / "report.json"
-        command = pytest_command(targets, report, solutions, judge=judge)
+        command = pytest_command(targets, report, solutions, judge=judge, seed=seed if judge else None)
         if warm:
             named = ["--engine", engine] if engine else []
             command = [sys.executable, "-m", "mnistkit.grading.selftest", "--warm", *named, *command[3:]]
@@ -65,15 +68,25 @@ def run_suite(targets: list[Path], solutions: bool = False, timeout: float = 600
         )
         payload = json.loads(report.read_text()) if report.exists() else {}
     return SuiteRun(completed.returncode, payload.get("tests", []), completed.stdout + completed.stderr, payload.get("tensorflow_imported"),
-                    payload.get("sandbox"), payload.get("fits_served"))
+                    payload.get("sandbox"), payload.get("fits_served"), payload.get("seed"))
 
 
-def variant_expectation(path: Path) -> str:
+def variant_expectation(path: Path, line_name: str = "EXPECT") -> str:
     """The EXPECT line of a variant file: 'pass', or a fragment a failure message must contain."""
     for line in path.read_text(encoding="utf-8").splitlines():
-        if line.startswith("EXPECT = "):
+        if line.startswith(f"{line_name} = "):
             return eval(line.split("=", 1)[1].strip(), {})  # A string literal, written by the course author.
-    raise ValueError(f"{path} has no `EXPECT = ...` line")
+    raise ValueError(f"{path} has no `{line_name} = ...` line")
+
+
+def counted_expectation(path: Path) -> str:
+    """What a grade that counts must make of a variant: its COUNTED line ('pass', or a fragment of a
+    failure message), for a variant the held-out checks judge otherwise than its suite (one that
+    answers the visible checks' own inputs only); else its EXPECT line."""
+    try:
+        return variant_expectation(path, "COUNTED")
+    except ValueError:
+        return variant_expectation(path)
 
 
 def lay_out_variants(step: Step, variants: list[Path], into: Path, root: Path = KIT_ROOT) -> list[Path]:

@@ -45,7 +45,7 @@ def pytest_command(targets: list[Path], report: Path | str, solutions: bool = Fa
     `report` is a path, or "fd:N" for a file descriptor (the grader's pipe);
     `judge` runs the learner's functions in a sandbox process (`--mnistkit-judge`);
     `fresh` reads no training result remembered on this machine (`--mnistkit-fresh`, mnistkit/memo.py);
-    with both, a grade that counts, `seed` draws the held-out inputs (`--mnistkit-seed`)."""
+    `seed` draws the held-out inputs of a grade that counts (`--mnistkit-seed`: a judge given one, or fresh, runs them)."""
     command = [
         sys.executable,
         "-m",
