@@ -79,7 +79,30 @@ def test_solved_step_is_done_and_exit_code_is_zero(kit):
     write_step1(kit, SOLVED_STEP1)
     result = step1_json(kit)
     assert (result["status"], result["failed"], result["exit"]) == ("done", 0, 0)
-    assert result["passed"] == len(json.loads((kit / "mnistkit" / "manifest.json").read_text())["steps"]["1"]["tests"])
+    # --json is a grade that counts: the suite's tests and the held-out one.
+    assert result["passed"] == len(json.loads((kit / "mnistkit" / "manifest.json").read_text())["steps"]["1"]["tests"]) + 1
+    assert result["results"]["tests"][-1]["name"] == "test_gives_the_same_answers_on_held_out_inputs"
+    assert isinstance(result["seed"], int)
+
+
+# Right for the very images the suite uses, and for nothing else.
+HARD_CODED_STEP1 = (KIT_ROOT / "tests" / "variants" / "step1" / "wrong_answers_only_the_visible_images.py").read_text()
+
+
+def test_answers_fitted_to_the_suites_inputs_fail_a_grade_that_counts_only(kit):
+    write_step1(kit, HARD_CODED_STEP1)
+    own = subprocess.run([sys.executable, "-m", "pytest", "exercises/step1", "-q", "-p", "no:cacheprovider", "-p", "no:xdist"],
+                         cwd=kit, env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | {"MNISTKIT_COLD": "1"},
+                         capture_output=True, text=True, timeout=300)
+    assert own.returncode == 0 and "held_out" not in own.stdout and "step 1 done: all 8 checks pass" in own.stdout, own.stdout
+    assert grader(kit, "--step", "1").returncode == 0  # The table without --fresh is the learner's own check.
+    counted = step1_json(kit)
+    held_out = counted["results"]["tests"][-1]
+    assert (counted["status"], counted["code"], counted["exit"]) == ("failing", "step1.gives-the-same-answers-on-held-out-inputs", 1)
+    assert counted["message"].startswith("scale_pixels() gave a different answer on other inputs"), counted["message"]
+    assert str(counted["seed"]) not in held_out["message"] and held_out["output"] is None
+    again = step1_json(kit, "--seed", str(counted["seed"]))
+    assert (again["seed"], again["results"]["tests"][-1]["message"]) == (counted["seed"], held_out["message"])
 
 
 def test_wrong_answer_is_failing_with_the_first_mistake(kit):

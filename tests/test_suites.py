@@ -9,22 +9,34 @@ For each step, one fresh pytest process runs the step's suite against:
   line `FAILURES = n`: exactly n tests fail, the others pass or skip ("one failure per mistake").
 
 Each step's files run twice, side by side: as `pytest exercises/stepN` runs them (cold, the
-learner's code in the test process) and as the grader judges them on its warm engine (forked
-from a process with TensorFlow imported, the learner's code in a sandbox process; one engine
-serves every step's judged run in a test process); both must give
+learner's code in the test process) and as the grader judges them in a grade that counts, on its
+warm engine (forked from a process with TensorFlow imported, the learner's code in a sandbox
+process; one engine serves every step's judged run in a test process); both must give
 every test the same outcome and message (a session that runs only tests of the first kind, as
 test_learner_path's does, skips the judged run). The cold judge is tried on chosen cases elsewhere
 (test_grader, test_honesty, test_faults).
+
+The judged run also holds the held-out test a grade that counts adds to each variant
+(mnistkit/grading/heldout.py), on inputs drawn from a seed chosen per session (MNISTKIT_HELDOUT_SEED
+chooses it; failures name it); unlike a grade, it reads the trainings the session remembered, which
+gives the same results (a fresh judge trained all of step 6's again: 88 s instead of 35). A variant's line `COUNTED = ...` says what that grade must make of
+it when it differs from EXPECT: a variant that answers only the visible checks' own inputs passes
+its suite ("pass") and fails the held-out test.
 """
 
 from __future__ import annotations
 
+import os
+import secrets
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from mnistkit.grading.selftest import lay_out_variants, run_suite, start_shared_engine, stop_shared_engine, variant_expectation
+from mnistkit.grading.selftest import (
+    counted_expectation, lay_out_variants, run_suite, start_shared_engine, stop_shared_engine, variant_expectation,
+)
+from mnistkit.grading.verdict import HELD_OUT_TEST
 from mnistkit.steps import STEPS, get_step
 from tests.suite_steps import STEP_6_FITS, step_of
 
@@ -35,6 +47,8 @@ pytestmark = pytest.mark.timeout(1200)
 
 VARIANTS = Path(__file__).resolve().parent / "variants"
 SOLUTION, STUB = "reference_solution", "untouched_stub"
+# The seed of the judged runs' held-out inputs: another each session, unless chosen.
+HELD_OUT_SEED = int(os.environ.get("MNISTKIT_HELDOUT_SEED") or secrets.randbits(32))
 
 
 def variant_files(step) -> list[Path]:
@@ -115,7 +129,8 @@ def results_for(step_number: int, tmp_path_factory: pytest.TempPathFactory, ship
             (named / f"{name}.py").write_bytes(source.read_bytes())
         folders = lay_out_variants(step, sorted(named.glob("*.py")), scratch / "kits", shipped_kit.root)
         with ThreadPoolExecutor(2) as pool:  # The two runs side by side: the machine has two cores.
-            outcomes = list(pool.map(lambda judge: run_suite(folders, judge=judge, warm=judge, engine=shared_engine() if judge else None),
+            outcomes = list(pool.map(lambda judge: run_suite(folders, judge=judge, warm=judge, engine=shared_engine() if judge else None,
+                                                             seed=HELD_OUT_SEED if judge else None),
                                      (False, True) if needs_judged(step_number) else (False,)))
         for outcome in outcomes:
             missing = [name for name, _ in sources if name not in outcome.by_folder()]
@@ -212,7 +227,8 @@ def test_suite_judges_variant_as_expected(step_number: int, variant: Path, tmp_p
 
 
 def outcomes(tests: list[dict]) -> list[tuple[str, str, str]]:
-    return [(t["name"], t["status"], t["message"]) for t in tests]
+    """Each test's (name, status, message), but the held-out test, which only a grade that counts runs."""
+    return [(t["name"], t["status"], t["message"]) for t in tests if t["name"] != HELD_OUT_TEST]
 
 
 @pytest.mark.parametrize("step_number", [s.number for s in STEPS])
@@ -230,11 +246,11 @@ def test_every_failing_variant_names_a_catalogued_mistake_code(step_number, tmp_
     """Stable mistake codes (mnistkit.grading.catalogue): every failure a variant causes, and the
     step's headline as the grader judges it, carries a code the catalogue lists."""
     from mnistkit.grading.catalogue import by_code, step_code, test_code
-    from mnistkit.grading.verdict import judge
+    from mnistkit.grading.verdict import expected_tests, judge
     from mnistkit.grading.manifest import load_manifest
 
     known, step = by_code(), get_step(step_number)
-    expected = load_manifest()["steps"][str(step_number)]["tests"]
+    expected = expected_tests(load_manifest()["steps"][str(step_number)], counted=True)
     unknown = []
     for name, tests in _judged_for(step_number, tmp_path_factory, shipped_kit).items():
         if name == SOLUTION:
@@ -253,3 +269,40 @@ def test_every_failing_variant_names_a_catalogued_mistake_code(step_number, tmp_
 def _judged_for(step_number, tmp_path_factory, shipped_kit) -> dict[str, list[dict]]:
     results_for(step_number, tmp_path_factory, shipped_kit)
     return _judged[step_number]
+
+
+def held_out_of(tests: list[dict], name: str, step_number: int) -> dict:
+    found = [t for t in tests if t["name"] == HELD_OUT_TEST]
+    assert len(found) == 1, f"{name}: {len(found)} held-out tests in the counted grade of step {step_number} (expected 1)"
+    return found[0]
+
+
+@pytest.mark.parametrize("step_number", [s.number for s in STEPS])
+def test_reference_solution_passes_the_held_out_checks(step_number, tmp_path_factory, shipped_kit):
+    held_out = held_out_of(_judged_for(step_number, tmp_path_factory, shipped_kit)[SOLUTION], SOLUTION, step_number)
+    assert held_out["status"] == "pass", f"held-out seed {HELD_OUT_SEED}: {held_out['message']}"
+
+
+@pytest.mark.parametrize(("step_number", "variant"), CASES)
+def test_counted_grade_judges_variant_as_expected(step_number: int, variant: Path, tmp_path_factory, shipped_kit) -> None:
+    """As a grade that counts judges it (with the held-out test): a correct variant is done; one the
+    suite fails fails there too, the held-out test waiting ("not checked yet"); one that answers
+    only the visible checks' own inputs fails the held-out test alone, with its catalogued code and
+    a message that names neither the inputs nor the seed."""
+    from mnistkit.grading.catalogue import test_code
+
+    tests = _judged_for(step_number, tmp_path_factory, shipped_kit)[variant.stem]
+    held_out, expected, suite = held_out_of(tests, variant.stem, step_number), counted_expectation(variant), variant_expectation(variant)
+    seed = f"(held-out seed {HELD_OUT_SEED})"
+    failures = [t for t in tests if t["status"] != "pass"]
+    if expected == "pass":
+        assert not failures, f"a correct variant is not done in a grade that counts {seed}:\n{describe(failures)}"
+        return
+    assert any(expected.lower() in t["message"].lower() for t in failures), (
+        f"no failure of the counted grade names the mistake ({expected!r}) {seed}:\n{describe(failures)}")
+    if suite == "pass":
+        assert [t["name"] for t in failures] == [HELD_OUT_TEST], f"{seed}:\n{describe(failures)}"
+        assert held_out["status"] == "fail" and test_code(step_number, held_out) == f"step{step_number}.gives-the-same-answers-on-held-out-inputs"
+        assert str(HELD_OUT_SEED) not in held_out["message"] and "array(" not in held_out["message"], held_out["message"]
+    else:
+        assert held_out["status"] == "skip" and held_out["message"].startswith("not checked yet: first fix"), held_out
