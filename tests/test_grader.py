@@ -91,7 +91,8 @@ HARD_CODED_STEP1 = (KIT_ROOT / "tests" / "variants" / "step1" / "wrong_answers_o
 
 def test_answers_fitted_to_the_suites_inputs_fail_a_grade_that_counts_only(kit):
     write_step1(kit, HARD_CODED_STEP1)
-    own = subprocess.run([sys.executable, "-m", "pytest", "exercises/step1", "-q", "-p", "no:cacheprovider", "-p", "no:xdist"],
+    own = subprocess.run([sys.executable, "-m", "pytest", "exercises/step1", "-q", "-p", "mnistkit.grading.plugin",
+                          "-p", "no:cacheprovider", "-p", "no:xdist"],
                          cwd=kit, env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | {"MNISTKIT_COLD": "1"},
                          capture_output=True, text=True, timeout=300)
     assert own.returncode == 0 and "held_out" not in own.stdout and "step 1 done: all 8 checks pass" in own.stdout, own.stdout
