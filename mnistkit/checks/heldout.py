@@ -43,13 +43,17 @@ def differs(name: str, kind: str, hint: str = "") -> Mistake:
 
 def call(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """`function(*args, **kwargs)`; an exception of the learner's code becomes a held-out failure
-    that says where it arose but not its message (which might describe the inputs)."""
+    that says where it arose but not its message (which might describe the inputs). A KeyedMistake
+    (step 6's guard refusing a fit() call) goes through, for the check to name its problem alone."""
     from mnistkit.learner import LearnerCodeError
+    from mnistkit.mistakes import KeyedMistake
 
     try:
         return function(*args, **kwargs)
-    except (NotImplementedError, LearnerCodeError, Mistake):
+    except (NotImplementedError, LearnerCodeError, KeyedMistake):
         raise
+    except Mistake:  # What came back can't be read (its message may quote it): said without it.
+        raise differs(function.__name__, "what it returns") from None
     except Exception as error:  # noqa: BLE001  (the learner's code failed on inputs it was not shown)
         where = getattr(error, "where", None)
         raise Mistake(f"{function.__name__}() raised {type(error).__name__} on other inputs than the visible checks use "

@@ -1,6 +1,7 @@
 """The held-out test a judge adds to each step in a grade that counts (`--mnistkit-judge` with
-`--mnistkit-fresh`): one more item after the step's own tests, named `verdict.HELD_OUT_TEST`, which
-calls the learner's functions on inputs drawn from the grade's seed (mnistkit/checks/heldout.py).
+`--mnistkit-fresh`, or with a `--mnistkit-seed` alone, as the kit's self-test runs it): one more
+item after the step's own tests, named `verdict.HELD_OUT_TEST`, which calls the learner's
+functions on inputs drawn from the grade's seed (mnistkit/checks/heldout.py).
 
 It is made by the judge, never by a test file, so the learner's code can't keep it from running;
 and the verdict expects it in a grade that counts (`verdict.expected_tests`), so a report without
