@@ -32,17 +32,14 @@ import pytest  # noqa: E402
 # No __pycache__ folders in exercises/ and solutions/: `diff -r exercises solutions` stays clean.
 sys.dont_write_bytecode = True
 
-from mnistkit.checks.messages import Mistake  # noqa: E402
-from mnistkit.learner import LearnerCodeError, display_path, missing_tensorflow, without_tensorflow_noise  # noqa: E402
+from mnistkit.learner import LearnerCodeError, without_tensorflow_noise  # noqa: E402
+from mnistkit.grading.outcomes import FAIL, KIT_ERROR, LEARNER_ERROR, NOT_STARTED, PASS, SKIP, describe_failure  # noqa: E402
 from mnistkit.grading.verdict import SANDBOX_MODULES  # noqa: E402
 from mnistkit.steps import STEPS, Step, step_of_path  # noqa: E402
 
 SANDBOX_MEMORY = 6 * 2**30  # Bytes of address space the learner's sandbox may use (TensorFlow needs ~2 GiB).
 OUTPUT_LIMIT = 500  # Characters of captured output kept per test in the report (as exercism's results.json).
 
-# Outcomes of one test, as the grader and the summary line read them.
-PASS, FAIL, NOT_STARTED, LEARNER_ERROR, SKIP = "pass", "fail", "not-started", "error", "skip"
-KIT_ERROR = "kit-error"  # The kit itself can't run (its data is damaged, TensorFlow is missing): not the learner's fault.
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -234,57 +231,6 @@ def mnist():
     return load_mnist()
 
 
-def _learner_place(excinfo: pytest.ExceptionInfo) -> tuple[str | None, str | None]:
-    """(where, function): the line of the learner's file that raised, and the function it is in.
-
-    An exception that came back from the learner's function carries them (LearnerRaised); any
-    other is looked up in its traceback."""
-    from mnistkit.engine.calls import LearnerRaised, learner_frame
-
-    error = excinfo.value
-    if isinstance(error, LearnerRaised):
-        return error.where, error.function
-    frame = learner_frame(excinfo.tb)
-    if frame is None:
-        return None, None
-    return f"{display_path(Path(frame.filename))}, line {frame.lineno}: {(frame.line or '').strip()}", frame.name
-
-
-def _describe_failure(excinfo: pytest.ExceptionInfo, step: Step | None) -> tuple[str, str]:
-    """(outcome, one short message) for a failed test."""
-    error = excinfo.value
-    where, function = _learner_place(excinfo)
-    if isinstance(error, NotImplementedError) and where is not None:
-        number = step.number if step else "?"
-        return NOT_STARTED, (
-            f"step {number} not started: {function}() in {where.split(',')[0]} still raises "
-            f"NotImplementedError. Replace its TODO(step {number}) with your code; the README beside it explains the step."
-        )
-    if isinstance(error, LearnerCodeError):
-        return LEARNER_ERROR, str(error)
-    from mnistkit.data import MnistDataError
-
-    from mnistkit.engine.channel import SandboxUnavailable
-
-    if isinstance(error, (MnistDataError, SandboxUnavailable)):
-        return KIT_ERROR, str(error)
-    if isinstance(error, ModuleNotFoundError) and where is None and missing_tensorflow(error):
-        return KIT_ERROR, missing_tensorflow(error)
-    if isinstance(error, MemoryError):
-        return LEARNER_ERROR, (
-            "your code ran out of memory" + (f" at {where}" if where else "")
-            + ": the steps need well under a gigabyte; is something copied or allocated far too often?"
-        )
-    if isinstance(error, Mistake):
-        return FAIL, str(error)
-    if isinstance(error, AssertionError):
-        return FAIL, str(error).strip() or "an assertion failed"
-    message = f"{type(error).__name__}: {error}"
-    if where is not None:
-        return FAIL, f"your code raised {message}\n  at {where}"
-    return FAIL, f"the test raised {message}"
-
-
 _outcome_key = pytest.StashKey[dict]()
 _said_key = pytest.StashKey[set]()
 
@@ -301,7 +247,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     excinfo = call.excinfo
     if excinfo is not None and not excinfo.errisinstance(pytest.skip.Exception) and record["status"] is None:
         step = step_of_path(Path(str(item.path)))
-        outcome, message = _describe_failure(excinfo, step)
+        outcome, message = describe_failure(excinfo, step)
         # "Not started" and a file that can't load are said once per step in full; later tests
         # of the step just point to the first, so the learner sees one line, not a wall.
         said = item.config.stash.setdefault(_said_key, set())
