@@ -197,3 +197,30 @@ def test_the_graders_watch_reads_no_process_while_no_step_runs():
     completed = subprocess.run([sys.executable, "-c", IDLE_HOLD], capture_output=True, text=True, timeout=60, env=env)
     found = json.loads(completed.stdout.strip().splitlines()[-1]) if completed.stdout.strip() else completed.stderr[-2000:]
     assert found == {"idle": 0, "busy": True}, found
+
+
+def test_threads_that_start_steps_at_once_share_one_hold(monkeypatch):
+    """Two holds in one grader would each take the other's running step for a stray and kill it
+    (measured: 5 of 94 graders of a two-step submission said 'the suite crashed before reporting
+    (exit code 0)' for a step that had only failed a check)."""
+    from mnistkit.engine import processes
+
+    class SlowHold:  # A Hold takes a while to make (subreaper, watcher thread): long enough to race.
+        def __init__(self, memory_cap: int) -> None:
+            time.sleep(0.05)
+
+    monkeypatch.setattr(processes, "_hold", None)
+    monkeypatch.setattr(processes, "Hold", SlowHold)
+    start = threading.Barrier(8)
+    holds: list[object] = []
+
+    def ask() -> None:
+        start.wait()
+        holds.append(processes.hold())
+
+    threads = [threading.Thread(target=ask) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len({id(held) for held in holds}) == 1, f"{len({id(held) for held in holds})} holds in one process"

@@ -57,14 +57,18 @@ def drain(stream, sink: list[str], limit: int = OUTPUT_CAP) -> None:
 
 
 _hold: Hold | None = None
+_hold_lock = threading.Lock()
 
 
 def hold() -> Hold:
-    """The grader's hold on the processes of its steps (one per grader process)."""
+    """The grader's hold on the processes of its steps: one per grader process, whichever thread
+    asks first. Two would each take the other's running steps for strays and kill them (a step
+    killed so reads as exit code 0 with no report: 'the suite crashed before reporting')."""
     global _hold
-    if _hold is None:
-        _hold = Hold(TREE_MEMORY_CAP)
-    return _hold
+    with _hold_lock:
+        if _hold is None:
+            _hold = Hold(TREE_MEMORY_CAP)
+        return _hold
 
 
 @dataclass
