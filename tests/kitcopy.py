@@ -32,7 +32,8 @@ def make_kit(root: Path, solved: bool = False) -> Path:
 
 def grader(kit: Path, *args: str, timeout: float = 600, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     """`python grader.py ARGS` in `kit`, with `env` added to this process's environment."""
-    full = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | (env or {})
+    # CI=true is dropped (there `--step N` counts): a test that wants it passes it in `env`.
+    full = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "CI")} | (env or {})
     return subprocess.run([sys.executable, str(kit / "grader.py"), *args], cwd=kit, env=full, capture_output=True,
                           text=True, timeout=timeout, stdin=subprocess.DEVNULL)
 

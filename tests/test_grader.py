@@ -40,8 +40,10 @@ def make_kit(root: Path, source: Path, solved: bool = False) -> Path:
     return root
 
 
-def grader(kit: Path, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+def grader(kit: Path, *args: str, timeout: float = 600, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    # Without CI=true as well: there `--step N` counts (GitHub Classroom's grade), and these tests
+    # say what the grader does on a learner's machine; the test that wants CI sets it.
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "CI")} | (env or {})
     return subprocess.run([sys.executable, str(kit / "grader.py"), *args], cwd=kit, env=env,
                           capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
 
@@ -97,6 +99,8 @@ def test_answers_fitted_to_the_suites_inputs_fail_a_grade_that_counts_only(kit):
                          capture_output=True, text=True, timeout=300)
     assert own.returncode == 0 and "held_out" not in own.stdout and "step 1 done: all 8 checks pass" in own.stdout, own.stdout
     assert grader(kit, "--step", "1").returncode == 0  # The table without --fresh is the learner's own check.
+    in_ci = grader(kit, "--step", "1", env={"CI": "true"})  # GitHub Classroom's grade: `--step N` in CI counts.
+    assert in_ci.returncode == 1 and "held out by this grade" in in_ci.stdout, in_ci.stdout
     counted = step1_json(kit)
     held_out = counted["results"]["tests"][-1]
     assert (counted["status"], counted["code"], counted["exit"]) == ("failing", "step1.gives-the-same-answers-on-held-out-inputs", 1)
