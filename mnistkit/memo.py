@@ -17,11 +17,22 @@ computes everything itself and only writes. The learner's sandbox can't write th
 or another user under CI), but `pytest exercises/stepN` runs the learner's code in the test
 process, which can write any file the user can; so a grade never reads what it finds there.
 An entry that can't be read, or doesn't have the expected fields, is computed again.
+
+The warm engine keeps a second, trusted store in its memory (`KEPT`): what its judges computed
+in grades that count. A judge forked for such a grade gets a pipe to the engine (`ENGINE`) and
+gives it each result it computed itself (never one read from a file); every judge forked later
+inherits the store, and reads it before anything else. Nothing the learner runs can write there:
+the learner's sandbox closes every descriptor of its judge, and can't open those of the judge or
+the engine through /proc (both are not dumpable; under root it is another user); and a learner's
+own `pytest exercises/stepN` forked from the engine gets no pipe. So a grade that
+counts trains a model once per engine, and class grading trains the model that many submissions
+share once for the class. The results are the same: each is a pure function of its digest.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import zipfile
@@ -30,6 +41,11 @@ from contextlib import contextmanager
 from typing import Any, Callable, Iterator
 
 READ = True  # False in a judge making a grade that counts (--mnistkit-fresh): compute, never read.
+# The engine's store, {(kind, digest): the entry as .npz bytes}: filled in the engine, inherited by
+# every process it forks. ENGINE: in a judge of a grade that counts, the pipe that gives it entries.
+KEPT: dict[tuple[str, str], bytes] = {}
+KEPT_LIMIT = 128 << 20  # Bytes the engine keeps; the oldest entries go first (a CNN's training is ~1 MB).
+ENGINE: int | None = None
 
 
 def cache_folder() -> Path:
@@ -90,9 +106,41 @@ def remembered(kind: str, digest: str, compute: Callable[[], dict[str, Any]]) ->
 
     A result maps names to numbers (given back as floats) or numeric arrays (given back read-only);
     it is kept as an .npz file, read without pickle."""
+    kept = KEPT.get((kind, digest))
+    if kept is not None:
+        try:
+            return _entry(io.BytesIO(kept), digest)
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+            pass
     path = cache_folder() / kind / f"{digest[:32]}.npz"
     with _computing(path):
-        return _read_or_compute(path, digest, compute)
+        return _read_or_compute(path, kind, digest, compute)
+
+
+def keep(kind: str, digest: str, entry: bytes) -> None:
+    """In the engine: keep a judge's entry for the judges forked after it (the oldest go past KEPT_LIMIT)."""
+    KEPT.pop((kind, digest), None)
+    KEPT[(kind, digest)] = entry
+    total = sum(len(value) for value in KEPT.values())
+    while total > KEPT_LIMIT and KEPT:
+        total -= len(KEPT.pop(next(iter(KEPT))))
+
+
+def engine_header(kind: str, digest: str, size: int) -> bytes:
+    """How a judge announces an entry of `size` bytes on its pipe to the engine (the bytes follow)."""
+    return (json.dumps({"kind": kind, "digest": digest, "size": size}) + "\n").encode()
+
+
+def _give_engine(kind: str, digest: str, entry: bytes) -> None:
+    global ENGINE
+    if ENGINE is None or READ:  # Only a judge of a grade that counts, which read no file, gives.
+        return
+    try:
+        data = memoryview(engine_header(kind, digest, len(entry)) + entry)
+        while data:
+            data = data[os.write(ENGINE, data):]
+    except OSError:
+        ENGINE = None  # The engine is gone: the grade goes on without it.
 
 
 @contextmanager
@@ -118,26 +166,37 @@ def _computing(path: Path) -> Iterator[None]:
             handle.close()  # Closing releases the lock.
 
 
-def _read_or_compute(path: Path, digest: str, compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+def _read_or_compute(path: Path, kind: str, digest: str, compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     import numpy as np
 
     try:
         if not READ:
             raise FileNotFoundError(path)
-        with np.load(path, allow_pickle=False) as archive:
-            if str(archive["digest"]) == digest:
-                return {name: _given_back(archive[name]) for name in archive.files if name != "digest"}
+        return _entry(path, digest)
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
         pass  # Missing or damaged: computed again, and replaced.
     result = compute()
+    entry = io.BytesIO()
+    np.savez(entry, digest=np.array(digest), **{name: np.asarray(value) for name, value in result.items()})
+    _give_engine(kind, digest, entry.getvalue())
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         scratch = path.with_suffix(f".{os.getpid()}.npz")
-        np.savez(scratch, digest=np.array(digest), **{name: np.asarray(value) for name, value in result.items()})
+        scratch.write_bytes(entry.getvalue())
         scratch.replace(path)
     except OSError:
         pass  # A read-only home still checks; it trains each time.
     return result
+
+
+def _entry(source: Any, digest: str) -> dict[str, Any]:
+    """The result kept in `source` (a path, or a file of bytes) for `digest`; ValueError when it holds another."""
+    import numpy as np
+
+    with np.load(source, allow_pickle=False) as archive:
+        if str(archive["digest"]) != digest:
+            raise ValueError("an entry of another digest")
+        return {name: _given_back(archive[name]) for name in archive.files if name != "digest"}
 
 
 def _given_back(array: Any) -> Any:

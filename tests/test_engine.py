@@ -224,3 +224,92 @@ def test_threads_that_start_steps_at_once_share_one_hold(monkeypatch):
     for thread in threads:
         thread.join()
     assert len({id(held) for held in holds}) == 1, f"{len({id(held) for held in holds})} holds in one process"
+
+
+KEPT_PROBE = """
+import ctypes, json, os, sys
+from mnistkit import memo
+
+def test_probe():
+    dumpable = ctypes.CDLL(None).prctl(3, 0, 0, 0, 0)  # PR_GET_DUMPABLE: a fork of the engine is as the engine is.
+    with open(sys.argv[-1] if False else os.environ["MNISTKIT_PROBE_OUT"], "w") as out:
+        json.dump({"kinds": sorted({kind for kind, _ in memo.KEPT}), "dumpable": dumpable}, out)
+"""
+
+# A learner's step 1 that writes a well-formed entry for the engine to keep into every descriptor
+# of every process above its sandbox that it can open through /proc.
+FORGE_KEPT = '''
+import json, os
+
+def _forge():
+    header = (json.dumps({"kind": "forged", "digest": "0" * 64, "size": 3}) + "\\n").encode()
+    pid = os.getpid()
+    for _ in range(6):
+        try:
+            pid = int(open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[1])
+            fds = os.listdir(f"/proc/{pid}/fd")
+        except (OSError, ValueError, IndexError):
+            continue
+        for fd in fds:
+            try:
+                handle = os.open(f"/proc/{pid}/fd/{fd}", os.O_WRONLY | os.O_NONBLOCK)
+                os.write(handle, header + b"abc")
+                os.close(handle)
+            except OSError:
+                pass
+
+def scale_pixels(images):
+    _forge()
+    return images.astype("float32") / 255.0
+'''
+
+KEEPS = """
+import json, os, sys
+from pathlib import Path
+sys.path.insert(0, sys.argv[1])
+from mnistkit.engine.processes import MEMORY_CAP, isolated_env
+from mnistkit.grading.grade import grade_step, start_engine
+from mnistkit.grading.manifest import load_manifest
+from mnistkit.steps import STEPS, get_step
+engine = start_engine(list(STEPS))
+probe = Path(sys.argv[2])
+
+def kept():
+    out = probe.parent / "kept.json"
+    env = isolated_env() | {"MNISTKIT_PROBE_OUT": str(out)}
+    run = engine.run([str(probe), "-q", "-p", "no:cacheprovider", "--noconftest", "-c", os.devnull, "--rootdir", str(probe.parent)],
+                     probe.parent, env, 120, MEMORY_CAP)
+    assert run.code == 0, run.output
+    return json.loads(out.read_text())
+
+seen = {"start": kept()}
+grades = {"table": grade_step(get_step(3), load_manifest(), engine=engine).status}
+seen["table"] = kept()
+grades["counted"] = grade_step(get_step(3), load_manifest(), fresh=True, engine=engine).status
+seen["counted"] = kept()
+grades["forger"] = grade_step(get_step(1), load_manifest(), fresh=True, engine=engine).status
+seen["forger"] = kept()
+engine.close()
+print(json.dumps({"grades": grades, "seen": seen}))
+"""
+
+
+def test_the_engine_keeps_only_what_judges_of_grades_that_count_computed(kit, tmp_path):
+    """A table grade keeps nothing; a grade that counts leaves its training to the judges forked after
+    it; a learner's code can't put an entry there, and the engine is not dumpable."""
+    from mnistkit.steps import get_step
+
+    (get_step(1).learner_file(False, kit)).write_text(FORGE_KEPT)
+    probe = tmp_path / "probe" / "test_probe.py"
+    probe.parent.mkdir()
+    probe.write_text(KEPT_PROBE)
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "MNISTKIT_COLD")} | {"MNISTKIT_CACHE": str(tmp_path / "cache")}
+    completed = subprocess.run([sys.executable, "-c", KEEPS, str(kit), str(probe)], cwd=kit, env=env,
+                               capture_output=True, text=True, timeout=600)
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    found = json.loads(completed.stdout.strip().splitlines()[-1])
+    assert found["grades"] == {"table": "done", "counted": "done", "forger": "done"}, found
+    seen = found["seen"]
+    assert seen["start"]["kinds"] == seen["table"]["kinds"] == [] and seen["start"]["dumpable"] == 0, seen
+    assert "learns" in seen["counted"]["kinds"], seen
+    assert "forged" not in seen["forger"]["kinds"], seen

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import select
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -103,3 +107,89 @@ def test_a_reseeded_copy_drops_out_the_same_whatever_ran_before():
         outputs.append(np.asarray(copy(images, training=True)))
     np.testing.assert_array_equal(outputs[0], outputs[1])
     assert not np.array_equal(outputs[0], np.asarray(model(images, training=False)))  # Dropout did act.
+
+
+# --- The engine's store: what judges of grades that count computed, kept by the warm engine ----
+
+
+@pytest.fixture
+def engine_store(cache, monkeypatch):
+    """This process as a judge of a grade that counts, forked from an engine: READ off, a pipe to the engine."""
+    given, engine_end = os.pipe()
+    monkeypatch.setattr(memo, "READ", False)
+    monkeypatch.setattr(memo, "ENGINE", engine_end)
+    monkeypatch.setattr(memo, "KEPT", {})
+    yield given
+    os.close(given)
+    os.close(engine_end)
+
+
+def engine_reads(given: int) -> None:
+    """What the engine does with the pipe (mnistkit.engine.judges.Judges.kept): every entry into memo.KEPT."""
+    from mnistkit.engine.judges import Judges
+
+    judges = Judges()
+    judges.keeps[given] = bytearray()
+    while given in judges.keeps and select.select([given], [], [], 0)[0]:
+        judges.kept(given)
+
+
+def test_a_judge_of_a_grade_that_counts_gives_the_engine_what_it_computed(engine_store):
+    compute, calls = counting({"accuracy": 0.875, "probabilities": np.eye(3)})
+    memo.remembered("learns", "ab" * 32, compute)
+    engine_reads(engine_store)
+    assert set(memo.KEPT) == {("learns", "ab" * 32)}
+    # A judge forked later inherits KEPT: it reads it before the file (which it never reads) and trains nothing.
+    again = memo.remembered("learns", "ab" * 32, compute)
+    assert len(calls) == 1 and again["accuracy"] == 0.875 and not again["probabilities"].flags.writeable
+
+
+def test_what_a_judge_read_from_the_machines_cache_is_never_given_to_the_engine(engine_store, monkeypatch):
+    monkeypatch.setattr(memo, "READ", True)  # A judge of the learner's table, which reads the cache.
+    compute, calls = counting({"accuracy": 0.5})
+    memo.remembered("learns", "cd" * 32, compute)
+    memo.remembered("learns", "cd" * 32, compute)
+    engine_reads(engine_store)
+    assert memo.KEPT == {} and len(calls) == 1
+
+
+def test_a_malformed_or_cut_off_entry_is_not_kept(engine_store):
+    from mnistkit.engine.judges import Judges
+
+    good = memo.engine_header("learns", "ef" * 32, 3) + b"abc"
+    for sent in (b"not a header\n" + good, memo.engine_header("learns", "ef" * 32, 10) + b"abc",
+                 memo.engine_header("learns", "ef" * 32, memo.KEPT_LIMIT + 1) + b"abc"):
+        reading, writing = os.pipe()
+        os.write(writing, sent)
+        os.close(writing)
+        judges = Judges()
+        judges.keeps[reading] = bytearray()
+        while reading in judges.keeps:
+            judges.kept(reading)
+        assert memo.KEPT == {}, sent[:40]
+
+
+def test_a_kept_entry_that_cant_be_read_is_computed_again(engine_store, monkeypatch):
+    monkeypatch.setattr(memo, "KEPT", {("learns", "12" * 32): b"PK\x03\x04 damaged"})
+    compute, calls = counting({"accuracy": 0.25})
+    assert memo.remembered("learns", "12" * 32, compute) == {"accuracy": 0.25} and len(calls) == 1
+
+
+def test_the_engine_keeps_at_most_its_limit_dropping_the_oldest(monkeypatch):
+    monkeypatch.setattr(memo, "KEPT", {})
+    monkeypatch.setattr(memo, "KEPT_LIMIT", 10)
+    for name in "abc":
+        memo.keep("learns", name, b"12345")
+    assert list(memo.KEPT) == [("learns", "b"), ("learns", "c")]
+
+
+def test_only_a_judge_of_a_grade_that_counts_gets_a_pipe_to_the_engine():
+    from mnistkit.engine.judges import counts
+    from mnistkit.grading.verdict import pytest_command
+
+    judge = pytest_command([Path("exercises/step3/test_sequential_model.py")], "fd:{report}", judge=True, fresh=True, seed=1)[3:]
+    table = pytest_command([Path("exercises/step3/test_sequential_model.py")], "fd:{report}", judge=True)[3:]
+    assert counts({"argv": judge, "env": {}})
+    assert not counts({"argv": table, "env": {}})  # Reads the machine's cache.
+    assert not counts({"argv": ["exercises/step3", "--mnistkit-judge", "--mnistkit-fresh"], "env": {}})  # Conftests load.
+    assert not counts({"argv": judge, "env": {"MNISTKIT_WARM_JUDGE": "1"}})  # A learner's own pytest.

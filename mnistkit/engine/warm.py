@@ -155,7 +155,7 @@ class Engine:
         return self.ready.wait(wait) and not self.dead
 
     def request(self, argv: list[str], cwd: Path, env: dict[str, str], fds: dict[str, int], memory: int | None) -> int:
-        """Send one request with its descriptors (roles: see zygote.become_judge); its number."""
+        """Send one request with its descriptors (roles: see judges.become_judge); its number."""
         with self.lock:
             self.count += 1
             number = self.count

@@ -25,15 +25,14 @@ import argparse
 import importlib
 import json
 import os
-import resource
 import select
 import shutil
 import socket
-import struct
 import sys
 import time
 
 from mnistkit.engine import forked
+from mnistkit.engine.judges import Connection, Judges, same_user
 
 
 
@@ -97,149 +96,6 @@ def warm_matplotlib() -> None:
     gc.freeze()  # What is alive now stays out of every fork's garbage collections.
 
 
-ROLES = ("stdin", "stdout", "stderr", "output", "report")
-
-
-def become_judge(request: dict, fds: list[int], done: int | None = None) -> None:
-    """In the forked child: set up as a cold judge process would be, run pytest, and exit.
-
-    `request["fds"]` names the descriptors sent with it: "output" (stdout and stderr together,
-    the grader's pipe), "report" (the report pipe), or the caller's own "stdin", "stdout" and
-    "stderr" (a learner's `pytest exercises/stepN`, so that output and breakpoint() reach them).
-    `done`: a pipe to the engine, which gets the exit code as soon as pytest returns; the exit of
-    a process this size takes another 15-25 ms, which nobody need wait for."""
-    os.setsid()
-    roles = dict(zip(request.get("fds", ["output", "report"]), fds))
-    devnull = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(roles.get("stdin", devnull), 0)
-    os.dup2(roles.get("stdout", roles.get("output", devnull)), 1)
-    os.dup2(roles.get("stderr", roles.get("output", devnull)), 2)
-    memory = request.get("memory")
-    if memory:
-        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-    os.chdir(request["cwd"])
-    os.environ.clear()
-    os.environ.update(request["env"])
-    argv = [part.replace("{report}", str(roles.get("report", -1))) for part in request["argv"]]
-    forked.FORKABLE = True
-    import pytest
-
-    sys.stdin = os.fdopen(0, "r", encoding="utf-8", errors="replace", closefd=False)
-    sys.stdout = os.fdopen(1, "w", buffering=1, encoding="utf-8", errors="replace", closefd=False)
-    sys.stderr = os.fdopen(2, "w", buffering=1, encoding="utf-8", errors="replace", closefd=False)
-    try:
-        if os.environ.get("MNISTKIT_PROFILE"):  # For the kit's developers: where a warm judge spends its time.
-            import cProfile
-
-            profile = cProfile.Profile()
-            code = int(profile.runcall(pytest.main, argv))
-            profile.dump_stats(os.environ["MNISTKIT_PROFILE"])
-        else:
-            code = int(pytest.main(argv))
-    except BaseException:  # noqa: BLE001  (the caller reads the exit code; nothing may escape the child)
-        code = 3
-    sys.stdout.flush()
-    sys.stderr.flush()
-    if done is not None:
-        # Every copy of the caller's descriptors closed first: its readers see the end of the output now.
-        os.dup2(devnull, 1)
-        os.dup2(devnull, 2)
-        for fd in fds:
-            try:
-                os.close(fd)
-            except OSError:
-                pass  # The report pipe, closed once the report was written.
-        os.write(done, f"{code}\n".encode())
-    os._exit(code)
-
-
-class Connection:
-    """One client of the engine: the grader's socket pair, or a caller that connected to the listener."""
-
-    def __init__(self, sock: socket.socket, primary: bool) -> None:
-        self.sock, self.primary, self.buffer, self.fds = sock, primary, b"", []
-
-    def send(self, message: dict) -> None:
-        try:
-            self.sock.sendall((json.dumps(message) + "\n").encode())
-        except OSError:
-            pass  # The caller is gone; its judge still ends and is cleaned up.
-
-
-def same_user(sock: socket.socket) -> bool:
-    """Only processes of this engine's own user may use it (abstract sockets have no file permissions)."""
-    credentials = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
-    _, uid, _ = struct.unpack("3i", credentials)
-    return uid == os.getuid()
-
-
-class Judges:
-    """The judges the engine has forked and not yet reaped, and whom to tell of each one's end."""
-
-    def __init__(self) -> None:
-        self.waiting: dict[int, tuple[Connection, object]] = {}
-        self.ends: dict[int, int] = {}  # A pidfd per running judge: readable the moment it exits.
-        self.codes: dict[int, int] = {}  # A pipe per running judge, on which it says its exit code as pytest returns.
-        self.told: set[int] = set()  # Judges whose exit code their caller has been sent.
-        self.last = time.monotonic()  # When the engine last had work.
-
-    def descriptors(self) -> list[int]:
-        return list(self.ends) + list(self.codes)
-
-    def exit_said(self, fd: int) -> None:
-        """A judge said its exit code as pytest returned: tell its caller now, not at its exit."""
-        pid = self.codes.pop(fd)
-        said = os.read(fd, 64)
-        os.close(fd)
-        if said.endswith(b"\n") and said[:-1].lstrip(b"-").isdigit() and pid in self.waiting:
-            connection, number = self.waiting[pid]
-            connection.send({"id": number, "exit": int(said)})
-            self.told.add(pid)
-        # Nothing said (the judge died first): its exit status is sent when it is reaped.
-
-    def start(self, connection: Connection, request: dict, taken: list[int], sockets: list) -> None:
-        """Fork the judge `request` asks for, with the descriptors sent with it."""
-        self.last = time.monotonic()
-        said, say = os.pipe()
-        pid = os.fork()
-        if pid == 0:
-            for other in sockets:
-                other.close()
-            for fd in [*self.ends, *self.codes, said]:
-                os.close(fd)
-            become_judge(request, taken, say)
-        os.close(say)
-        self.codes[said] = pid
-        for fd in taken:
-            os.close(fd)
-        try:
-            self.ends[os.pidfd_open(pid)] = pid
-        except (AttributeError, OSError):
-            pass  # Without pidfds (Linux before 5.3) its end is seen within the select's timeout.
-        self.waiting[pid] = (connection, request["id"])
-        connection.send({"id": request["id"], "pid": pid})
-
-    def reap(self) -> None:
-        """Collect every judge that ended, and tell its caller its exit code if it has not said it."""
-        while True:
-            try:
-                pid, status = os.waitpid(-1, os.WNOHANG)
-            except ChildProcessError:
-                return
-            if pid == 0:
-                return
-            for table in (self.ends, self.codes):
-                for fd in [fd for fd, judge in table.items() if judge == pid]:
-                    del table[fd]
-                    os.close(fd)
-            if pid in self.waiting:
-                connection, number = self.waiting.pop(pid)
-                if pid not in self.told:
-                    connection.send({"id": number, "exit": os.waitstatus_to_exitcode(status)})
-                self.told.discard(pid)
-                self.last = time.monotonic()
-
-
 def serve(connections: list[Connection], listener: socket.socket | None = None, idle: float = 300) -> None:
     """Fork a judge per request; report each judge's pid and exit; clean up after every judge.
 
@@ -256,6 +112,8 @@ def serve(connections: list[Connection], listener: socket.socket | None = None, 
             if isinstance(sock, int):
                 if sock in judges.codes:
                     judges.exit_said(sock)
+                elif sock in judges.keeps:
+                    judges.kept(sock)
                 continue  # A judge ended: reaped below.
             if sock is listener:
                 accepted, _ = listener.accept()
@@ -328,6 +186,11 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--preload", action="append", default=[], metavar="MODULE",
                         help="a kit module every judge imports, imported once here (repeatable)")
     args = parser.parse_args(argv)
+    from mnistkit.engine.confine import not_dumpable
+
+    # Like a judge: a process of the same user (a learner's sandbox on a machine without Landlock)
+    # can't open this one's descriptors through /proc, among them the pipes judges give entries on.
+    not_dumpable()
     preload(tuple(args.preload))
     forked.KIT_COPY = forked.copy_kit()
     try:
