@@ -27,6 +27,7 @@ the engine through /proc (both are not dumpable; under root it is another user);
 own `pytest exercises/stepN` forked from the engine gets no pipe. So a grade that
 counts trains a model once per engine, and class grading trains the model that many submissions
 share once for the class. The results are the same: each is a pure function of its digest.
+MNISTKIT_KEEP=0 (for the kit's benchmarks) has a grade neither read nor give the engine anything.
 """
 
 from __future__ import annotations
@@ -106,7 +107,7 @@ def remembered(kind: str, digest: str, compute: Callable[[], dict[str, Any]]) ->
 
     A result maps names to numbers (given back as floats) or numeric arrays (given back read-only);
     it is kept as an .npz file, read without pickle."""
-    kept = KEPT.get((kind, digest))
+    kept = KEPT.get((kind, digest)) if os.environ.get("MNISTKIT_KEEP") != "0" else None
     if kept is not None:
         try:
             return _entry(io.BytesIO(kept), digest)
