@@ -28,7 +28,6 @@ keras` measured in the same run:
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import signal
 import statistics
@@ -179,8 +178,6 @@ def main() -> int:
             out = tempfile.mkdtemp(prefix="mnistkit-bench-run-")
             side_by_side("10 epochs", {"grader --full": ([py, "grader.py", "--full", "--solutions", "--json", "--out", out], ROOT, {}, None),
                                        "plain script": ([py, "benchmarks/plain_tutorial.py"], ROOT, {}, None)}, args.repeats)
-            summary = Path(out, "summary.json")
-            print(f"  test accuracy: {json.loads(summary.read_text()).get('test_accuracy', 'n/a') if summary.exists() else 'see the JSON output'}")
     finally:
         if base:
             stop_engine(base)

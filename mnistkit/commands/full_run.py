@@ -35,7 +35,7 @@ from mnistkit import KIT_ROOT, facts  # noqa: E402
 
 FULL_TIMEOUT = 30 * 60  # Seconds: a safety net several times the 5.4 minutes seen on a shared 2-core machine.
 MODEL = "your step 4 model (build_layered_model)"
-MODEL_NOTE = f"{MODEL}, the one the tutorial trains and whose summary it prints; step 3's Sequential-API model is the same network"
+MODEL_NOTE = f"{MODEL}, the one the tutorial trains and whose summary it prints; step 3's Sequential-API model lacks only its second Dropout"
 
 # TensorFlow's C++ start-up lines ("Could not find cuda drivers ...") are written before its log
 # level is read, so TF_CPP_MIN_LOG_LEVEL can't stop them; they are filtered from the run's stderr.
