@@ -150,6 +150,7 @@ def main() -> int:
     parser.add_argument("--baseline", metavar="REV", help="compare with the kit at this git revision")
     parser.add_argument("--steps", default=",".join(str(s.number) for s in STEPS), help="steps whose suites to time, e.g. 1,3,7")
     parser.add_argument("--only", default="grades,steps", help="sections: grades, steps, watch, class, full (comma-separated)")
+    parser.add_argument("--jobs", type=int, help="grade with --jobs J on both sides (else each kit's own default)")
     args = parser.parse_args()
     sections = set(args.only.split(","))
     py = sys.executable
@@ -162,7 +163,7 @@ def main() -> int:
                             args.repeats)["python -c 'import tensorflow, keras'"]
 
         if "grades" in sections:
-            grades(py, unit, base, args.repeats)
+            grades(py, unit, base, args.repeats, ["--jobs", str(args.jobs)] if args.jobs else [])
         if "steps" in sections:
             suites(py, unit, base, args.repeats, [int(n) for n in args.steps.split(",")])
             print(f"\nIdle warm engine: {engine_memory():.0f} MiB resident", flush=True)
@@ -185,9 +186,9 @@ def main() -> int:
     return 0
 
 
-def grades(py: str, unit: float, base: Path | None, repeats: int) -> None:
-    print("\nA grade that counts over the complete solution (python grader.py --solutions --fresh):")
-    grade = [py, "grader.py", "--solutions", "--fresh"]
+def grades(py: str, unit: float, base: Path | None, repeats: int, jobs: list[str]) -> None:
+    grade = [py, "grader.py", "--solutions", "--fresh", *jobs]
+    print(f"\nA grade that counts over the complete solution (python {' '.join(grade[1:])}):")
     variants: dict[str, Variant] = {
         "engine warm, as its first grade": (grade, ROOT, {"MNISTKIT_KEEP": "0"}, engine_up(ROOT, grade)),
         "engine warm, repeated grade": (grade, ROOT, {}, None),
@@ -202,7 +203,8 @@ def grades(py: str, unit: float, base: Path | None, repeats: int) -> None:
         variants["baseline, new machine"] = (grade, base, theirs, new_machine(base, theirs))
     side_by_side("engine down", variants, repeats, unit)
     side_by_side("cold", {"MNISTKIT_COLD=1": (grade, ROOT, {"MNISTKIT_COLD": "1"}, None)}, repeats, unit)
-    side_by_side("unchanged rerun (python grader.py --solutions)", {"today": ([py, "grader.py", "--solutions"], ROOT, {}, None)}, repeats, unit)
+    side_by_side("unchanged rerun (python grader.py --solutions)", {"today": ([py, "grader.py", "--solutions", *jobs], ROOT, {}, None)},
+                 repeats, unit)
 
 
 def suites(py: str, unit: float, base: Path | None, repeats: int, steps: list[int]) -> None:
