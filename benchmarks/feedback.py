@@ -42,6 +42,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from mnistkit.steps import STEPS  # noqa: E402
+from tests.kitcopy import engines_of  # noqa: E402
 
 Variant = tuple[list[str], Path, dict, Callable[[], None] | None]  # command, folder, extra env, untimed set-up
 
@@ -74,18 +75,6 @@ def side_by_side(label: str, variants: dict[str, Variant], repeats: int, unit: f
         ratio = f"  = {medians[name] / unit:.2f}x a cold TF import" if unit else ""
         print(f"    {name:<34} {medians[name]:6.2f} s{ratio}  (runs: {', '.join(f'{t:.2f}' for t in values)}){note}", flush=True)
     return medians
-
-
-def engines_of(root: Path) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if b"mnistkit.engine.zygote" in (entry / "cmdline").read_bytes() and os.readlink(entry / "cwd") == str(root):
-                    found.append(int(entry.name))
-            except OSError:
-                continue
-    return found
 
 
 def stop_engine(root: Path) -> None:
