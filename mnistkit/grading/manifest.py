@@ -102,8 +102,17 @@ OUT_OF_DATE = (
 )
 
 
+USAGE = ("usage: python -m mnistkit.grading.manifest [--check]\n"
+         "  rewrites mnistkit/manifest.json from the kit's test files and stubs (course authors only);\n"
+         "  --check only says whether it is up to date (exit 1 if not)")
+
+
 def main(argv: list[str]) -> int:
     from mnistkit.template import is_stub
+
+    if argv not in ([], ["--check"]):
+        print(USAGE)
+        return 0 if argv in (["-h"], ["--help"]) else 2
 
     worked = [step for step in STEPS if not is_stub(step.learner_file().read_bytes(), step)] if all(
         step.learner_file().exists() for step in STEPS) else STEPS

@@ -97,7 +97,15 @@ def render() -> str:
     return json.dumps(notebook(), indent=1, ensure_ascii=False) + "\n"
 
 
+USAGE = ("usage: python -m mnistkit.notebook.build [--check]\n"
+         "  rewrites exercises/mnistkit.ipynb from the steps' READMEs and stubs (course authors only);\n"
+         "  --check only says whether it is up to date (exit 1 if not)")
+
+
 def main(argv: list[str]) -> int:
+    if argv not in ([], ["--check"]):
+        print(USAGE)
+        return 0 if argv in (["-h"], ["--help"]) else 2
     text = render()
     shown = NOTEBOOK.relative_to(KIT_ROOT)
     if "--check" in argv:
