@@ -33,7 +33,7 @@ from mnistkit.grading.results import DONE, KIT_FAULT, ResultCache, StepResult
 from mnistkit.grading.grade import grade_step, known_without_running, start_engine
 from mnistkit.engine.processes import hold
 from mnistkit.grading.manifest import load_manifest
-from mnistkit.grading.nextstep import grader_command, remembered
+from mnistkit.grading.nextstep import remembered
 from mnistkit.grading.report import render_table, to_json
 from mnistkit.steps import STEPS, Step, get_step
 
@@ -166,72 +166,6 @@ def grade(steps: list[Step], solutions: bool, fresh: bool, jobs: int, quiet: boo
             engine.close()
 
 
-def show_hint(number: int) -> int:
-    from mnistkit.grading.state import State
-
-    step = get_step(number)
-    hints = step.hints()
-    if not hints:
-        print(f"Step {number} has no hints; read exercises/{step.folder}/README.md.")
-        return EXIT_DONE
-    state = State()
-    already = state.hints_shown(number)
-    if already >= len(hints):
-        # Every hint is out: show them all again rather than nothing new.
-        print(f"Step {number}, all {len(hints)} hints (each was shown before):")
-        for index, hint in enumerate(hints, 1):
-            print(f"  {index}. {hint}")
-        print(f"Still stuck? `{grader_command('--compare', str(number))}` shows the solution.")
-        return EXIT_DONE
-    seen = state.next_hint(number, len(hints))
-    print(f"Step {number}, hint {seen} of {len(hints)}: {hints[seen - 1]}")
-    if seen < len(hints):
-        print(f"(run `{grader_command('--hint', str(number))}` again for the next one)")
-    else:
-        print(f"That was the last hint; `{grader_command('--hint', str(number))}` now shows them all. "
-              f"Still stuck? `{grader_command('--compare', str(number))}` shows the solution.")
-    return EXIT_DONE
-
-
-def compare(number: int, assume_yes: bool) -> int:
-    import difflib
-
-    step = get_step(number)
-    mine, theirs = step.learner_file(), step.learner_file(solutions=True)
-    if not theirs.exists():
-        print(f"solutions/{step.folder}/{step.file} is not in this copy of the kit (your teacher may have removed solutions/).")
-        return EXIT_NOT_DONE
-    if not assume_yes:  # With --yes the learner has decided: just compare.
-        result = grade_step(step, load_manifest(), cache=ResultCache())
-        if result.status != DONE:
-            ask = f"Step {number} is not done yet ({result.status}): seeing the solution now takes away the puzzle."
-            if not sys.stdin.isatty():
-                print(f"{ask} There is no terminal to ask in, so nothing is shown: run "
-                      f"`{grader_command('--compare', str(number), '--yes')}` to see it anyway.")
-                return EXIT_NOT_DONE
-            if input(f"{ask} Show it anyway? [y/N] ").strip().lower() not in ("y", "yes"):
-                return EXIT_NOT_DONE
-    if not mine.is_file():
-        print(f"exercises/{step.folder}/{step.file} is missing (or not a file): restore the stub with "
-              f"`git checkout -- exercises/{step.folder}/{step.file}`, or read the reference in solutions/{step.folder}/.")
-        return EXIT_NOT_DONE
-    # The whole file as one hunk, line by line: no blank line between functions is left out, and a
-    # last line without a newline (or Windows line endings) can't run into the next diff line.
-    # A file that is not UTF-8 is shown with its odd bytes as escapes rather than refused.
-    ours = mine.read_text(encoding="utf-8", errors="backslashreplace").splitlines()
-    reference = theirs.read_text(encoding="utf-8", errors="backslashreplace").splitlines()
-    diff = difflib.unified_diff(
-        ours, reference, n=max(len(ours), len(reference)), lineterm="",
-        fromfile=f"exercises/{step.folder}/{step.file} (yours)",
-        tofile=f"solutions/{step.folder}/{step.file} (reference)",
-    )
-    from mnistkit.grading.report import printable
-
-    text = "\n".join(printable(line) for line in diff)
-    print(text if text else "Your file is identical to the reference solution.")
-    return EXIT_DONE
-
-
 def main(argv: list[str]) -> int:
     if argv[:1] in (["class"], ["merge"]):  # The teacher's commands: mnistkit/classroom/cli.py.
         from mnistkit.classroom.cli import main as classroom_main
@@ -248,8 +182,12 @@ def main(argv: list[str]) -> int:
 
     signal.signal(signal.SIGINT, signal.default_int_handler)
     if args.hint is not None:
+        from mnistkit.commands.hint import show_hint
+
         return show_hint(args.hint)
     if args.compare is not None:
+        from mnistkit.commands.compare import compare
+
         return compare(args.compare, args.yes)
     if args.watch:
         from mnistkit.commands.watch import watch
