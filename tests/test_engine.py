@@ -76,6 +76,19 @@ def test_an_engine_of_an_older_kit_is_not_used(kit):
     assert "(warm)" not in completed.stdout, "a check ran on an engine of another version of the kit"
 
 
+def test_a_shared_engine_that_cannot_start_is_given_up_when_it_ends(tmp_path):
+    """An engine whose process ends with an error before it listens (a broken installation, say)
+    sends the steps cold at once: nobody will listen on its name, so waiting STARTUP_SECONDS for it
+    (two minutes, as before) would only keep the learner waiting."""
+    from mnistkit.engine.warm import STARTUP_SECONDS, Engine
+
+    failing = subprocess.Popen([sys.executable, "-c", "raise SystemExit(1)"])
+    engine = Engine({}, tmp_path, name=f"\0mnistkit-test-unstarted-{os.getpid()}-{time.monotonic_ns()}",
+                    spawn=lambda begin: failing)
+    assert engine.ready.wait(STARTUP_SECONDS / 4), "still waiting for an engine whose process ended"
+    assert not engine.usable(0)
+
+
 def test_an_engine_that_hangs_up_is_replaced_by_a_cold_check(kit):
     """Something listens under the engine's name but closes every connection: the check runs cold."""
     code = ("import sys; sys.path.insert(0, sys.argv[1]); from mnistkit.engine.warm import shared_name; print(repr(shared_name()))")

@@ -87,6 +87,35 @@ def test_tensorflow_missing_is_said_with_the_command_that_installs_it(kit):
     assert step["status"] == "error" and "TensorFlow is not installed" in step["message"] and "pip install" in step["message"], step
 
 
+def test_a_python_without_the_kits_packages_is_the_kits_error_for_every_step(kit, tmp_path):
+    # The grader run by a Python the kit was never installed in (a venv made and `pip install -e .`
+    # forgotten, or the system's python3): no traceback and no learner's crash, but what is missing
+    # and the command that installs it, for every step, with the exit code of the kit's own fault.
+    bare = tmp_path / "bare"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(bare)], check=True, timeout=60)
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "CI")}
+
+    def run(*args):
+        return subprocess.run([str(bare / "bin" / "python"), str(kit / "grader.py"), *args], cwd=kit, env=env,
+                              capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+
+    graded = run("--solutions", "--json")
+    assert graded.returncode == 3 and "Traceback" not in graded.stderr, (graded.returncode, graded.stderr[-2000:])
+    steps = json.loads(graded.stdout)["steps"]
+    assert [s["step"] for s in steps] == list(range(1, 9))
+    for step in steps:
+        message = step["message"]
+        assert step["status"] == "error" and step["code"] == f"step{step['step']}.kit-error", step
+        assert "not your code" in message and "numpy" in message and "pip install -e ." in message and "\n" not in message, step
+        assert ("tensorflow" in message) == (step["step"] >= 3), step
+    # The learner's plain `python grader.py` (which would start the shared warm engine): the table,
+    # nothing to edit, and the one line that says what to fix.
+    table = run()
+    assert table.returncode == 3 and "Traceback" not in table.stderr, table.stderr[-2000:]
+    assert "The kit could not grade these steps (not your code)" in table.stdout and "pip install -e ." in table.stdout
+    assert "edit exercises" not in table.stdout, table.stdout
+
+
 def test_control_characters_in_a_learners_message_are_shown_escaped(kit):
     (kit / "exercises" / "step1" / "scaling.py").write_text(
         "def scale_pixels(images):\n    raise ValueError('\\x1b[2K\\x1b[1A1     Scale the pixels   done')\n")

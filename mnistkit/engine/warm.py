@@ -67,11 +67,11 @@ class Engine:
             self.ready.set()
             return
         # A shared engine outlives this process (its own session), until it has been idle a while.
-        start(lambda: subprocess.Popen(
+        started = start(lambda: subprocess.Popen(
             [sys.executable, "-m", "mnistkit.engine.zygote", "--listen", name.lstrip("\0"), *modules],
             cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL, start_new_session=True))
-        threading.Thread(target=self._await_shared, daemon=True, name="mnistkit-engine-start").start()
+        threading.Thread(target=self._await_shared, args=(started,), daemon=True, name="mnistkit-engine-start").start()
 
     def _connect(self) -> bool:
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -84,12 +84,21 @@ class Engine:
         self._start_listening()
         return True
 
-    def _await_shared(self) -> None:
+    def _await_shared(self, started) -> None:
+        """Wait for the engine we started to listen. If it ends first, it either could not start (an
+        exit code other than 0: the steps go cold at once, not after STARTUP_SECONDS) or found the
+        name taken by another grader's engine, which listens already: one more try joins that one."""
         deadline = time.monotonic() + STARTUP_SECONDS
         while time.monotonic() < deadline:
             if self._connect():
                 self.ready.set()
                 return
+            ended = getattr(started, "poll", lambda: None)()
+            if ended is not None:
+                if ended == 0 and self._connect():
+                    self.ready.set()
+                    return
+                break
             time.sleep(0.1)
         self.dead = True
         self.ready.set()

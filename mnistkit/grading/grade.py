@@ -4,9 +4,12 @@ manifest's tests (cold, or forked from a warm engine), judged by `verdict.judge`
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
+import sys
 import threading
+from functools import cache
 from pathlib import Path
 
 from mnistkit import KIT_ROOT
@@ -20,6 +23,31 @@ from mnistkit.template import is_stub
 
 _fault_lock = threading.Lock()
 _fault: list[str | None] = []
+
+# What a step's judge imports, by import name and the name pip installs it by: every suite needs
+# the first three, the steps with TensorFlow the rest too.
+EVERY_STEP_NEEDS = {"pytest": "pytest", "pytest_timeout": "pytest-timeout", "numpy": "numpy"}
+TENSORFLOW_STEPS_NEED = {"tensorflow": "tensorflow", "keras": "keras", "matplotlib": "matplotlib"}
+
+
+@cache
+def _missing(names: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(name for name in names if importlib.util.find_spec(name) is None)
+
+
+def missing_packages(step: Step) -> str | None:
+    """Which packages the step's judge needs are not installed in this Python, as one line to fix it; else None.
+
+    Found without importing them (the grader never imports TensorFlow): a kit installed without its
+    dependencies, or run with another Python than the one it was installed in, is said to be so,
+    not reported as the learner's crash."""
+    needed = {**EVERY_STEP_NEEDS, **(TENSORFLOW_STEPS_NEED if step.tensorflow else {})}
+    missing = [needed[name] for name in _missing(tuple(needed))]
+    if not missing:
+        return None
+    names = missing[0] if len(missing) == 1 else ", ".join(missing[:-1]) + " and " + missing[-1]
+    return (f"{names} {'is' if len(missing) == 1 else 'are'} not installed in this Python ({sys.executable}): "
+            "install the kit with `pip install -e .` in its folder, with this Python's pip (its venv activated)")
 
 
 def sandbox_fault() -> str | None:
@@ -50,6 +78,8 @@ def start_engine(steps: list[Step], shared: bool = False):
 
     if not fork_is_safe() or os.environ.get("MNISTKIT_COLD") == "1" or not any(step.tensorflow for step in steps):
         return None
+    if any(missing_packages(step) for step in steps):
+        return None  # It could not start; each step says why.
     if shared and may_share():
         return Engine(isolated_env(), KIT_ROOT, name=shared_name(), spawn=hold().spawn_own, preload=JUDGE_MODULES)
     if sum(step.tensorflow for step in steps) < 2:
@@ -108,8 +138,8 @@ def grade_step(step: Step, manifest: dict, solutions: bool = False, cache: Resul
 
     A grade that counts (`fresh`, or a `submission`) also runs the step's held-out checks, on
     inputs drawn from `seed` (one drawn here when None), which the result keeps (`StepResult.seed`)."""
-    fault = sandbox_fault()
-    if fault is not None:  # Said for every step: nothing can be graded here, whatever the files hold.
+    fault = missing_packages(step) or sandbox_fault()
+    if fault is not None:  # Nothing can be graded here, whatever the files hold.
         return StepResult(step.number, step.title, ERROR, message=f"{KIT_FAULT}{fault}")
     known = known_without_running(step, manifest, solutions, cache, fresh, submission)
     if known is not None:

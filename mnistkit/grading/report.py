@@ -6,7 +6,7 @@ import re
 import sys
 
 from mnistkit.grading.catalogue import step_code, test_code
-from mnistkit.grading.results import DONE, NOT_STARTED, StepResult
+from mnistkit.grading.results import DONE, KIT_FAULT, NOT_STARTED, StepResult
 from mnistkit.grading.nextstep import all_done_line, check_command, first_unfinished, grader_command, here
 from mnistkit.steps import STEPS, get_step
 
@@ -58,14 +58,16 @@ def render_table(results: list[StepResult], solutions: bool = False, stream=sys.
         else:
             remembered = "" if upcoming.number in graded else ", as last graded"
             print(f"Next: step {upcoming.number}, {upcoming.title} ({result.status}{remembered})", file=stream)
-            if result.message and result.status != NOT_STARTED:
+            if result.message and result.status != NOT_STARTED and not result.message.startswith(KIT_FAULT):
                 for line in printable(result.message).splitlines()[:2]:
                     print(f"  {line}", file=stream)
-        # The README lives once, in exercises/stepN/; with --solutions the file to edit is the reference.
-        edit = f"the reference {here(upcoming.learner_file(True))}" if solutions else here(upcoming.learner_file())
-        print(f"  read {here(upcoming.readme())}, edit {edit}", file=stream)
-        print(f"  check it:  {check_command(upcoming, solutions)}", file=stream)
-        print(f"  a hint:    {grader_command('--hint', str(upcoming.number))}", file=stream)
+        # A fault of the kit is nothing for the learner to edit: the grader says once, last, what to fix.
+        if result is None or not result.message.startswith(KIT_FAULT):
+            # The README lives once, in exercises/stepN/; with --solutions the file to edit is the reference.
+            edit = f"the reference {here(upcoming.learner_file(True))}" if solutions else here(upcoming.learner_file())
+            print(f"  read {here(upcoming.readme())}, edit {edit}", file=stream)
+            print(f"  check it:  {check_command(upcoming, solutions)}", file=stream)
+            print(f"  a hint:    {grader_command('--hint', str(upcoming.number))}", file=stream)
     done = sum(r.status == DONE for r in results)
     if len(results) == len(STEPS):
         print(f"{done} of {len(STEPS)} steps done." + (" " + all_done_line() if upcoming is None else ""), file=stream)
