@@ -9,7 +9,6 @@ import json
 import os
 import sys
 import threading
-from functools import cache
 from pathlib import Path
 
 from mnistkit import KIT_ROOT
@@ -30,9 +29,12 @@ EVERY_STEP_NEEDS = {"pytest": "pytest", "pytest_timeout": "pytest-timeout", "num
 TENSORFLOW_STEPS_NEED = {"tensorflow": "tensorflow", "keras": "keras", "matplotlib": "matplotlib"}
 
 
-@cache
 def _missing(names: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(name for name in names if importlib.util.find_spec(name) is None)
+    missing = tuple(name for name in names if importlib.util.find_spec(name) is None)
+    if missing:  # Looked again past the import system's caches: watch mode sees a `pip install` made meanwhile.
+        importlib.invalidate_caches()
+        missing = tuple(name for name in missing if importlib.util.find_spec(name) is None)
+    return missing
 
 
 def missing_packages(step: Step) -> str | None:
