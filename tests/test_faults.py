@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import signal
@@ -114,6 +115,49 @@ def test_a_python_without_the_kits_packages_is_the_kits_error_for_every_step(kit
     assert table.returncode == 3 and "Traceback" not in table.stderr, table.stderr[-2000:]
     assert "The kit could not grade these steps (not your code)" in table.stdout and "pip install -e ." in table.stdout
     assert "edit exercises" not in table.stdout, table.stdout
+
+
+def modules_of_distributions(*names: str) -> set[str]:
+    """The top-level modules of these installed distributions and of everything they require here."""
+    from importlib import metadata
+
+    from packaging.requirements import Requirement
+
+    providers = metadata.packages_distributions()  # module -> the distributions that provide it
+    wanted, seen = list(names), set()
+    while wanted:
+        name = wanted.pop().lower().replace("_", "-")
+        if name in seen:
+            continue
+        seen.add(name)
+        for line in metadata.requires(name) or []:
+            requirement = Requirement(line)
+            if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
+                wanted.append(requirement.name)
+    return {module for module, dists in providers.items()
+            if any(d.lower().replace("_", "-") in seen for d in dists) and importlib.util.find_spec(module) is not None}
+
+
+def test_a_learners_pytest_without_numpy_says_what_to_install(kit, tmp_path):
+    # `pytest exercises/step1` from a Python that has pytest but not numpy (pytest installed alone,
+    # by hand): one line that names what is missing and the command, not the plugin's traceback.
+    only = tmp_path / "only-pytest"
+    only.mkdir()
+    for name in modules_of_distributions("pytest", "pytest-timeout"):
+        spec = importlib.util.find_spec(name)
+        source = Path(spec.origin)
+        (only / (source.parent.name if source.name == "__init__.py" else source.name)).symlink_to(
+            source.parent if source.name == "__init__.py" else source)
+    bare = tmp_path / "bare"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(bare)], check=True, timeout=60)
+    site = next(bare.glob("lib/python3*/site-packages"))
+    (site / "only-pytest.pth").write_text(f"{only}\n")
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "CI")}
+    completed = subprocess.run([str(bare / "bin" / "python"), "-m", "pytest", "exercises/step1"], cwd=kit, env=env,
+                               capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    said = completed.stdout + completed.stderr
+    assert completed.returncode != 0 and "Traceback" not in said and "ModuleNotFoundError" not in said, said[-2000:]
+    assert "numpy is not installed in this Python" in said and "pip install -e ." in said, said[-2000:]
 
 
 def test_control_characters_in_a_learners_message_are_shown_escaped(kit):
