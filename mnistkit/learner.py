@@ -83,6 +83,13 @@ def load_function(step: Step, name: str, solutions: bool = False, folder: Path |
     return function
 
 
+def not_installed(names: list[str]) -> str:
+    """The one line that says which of the kit's packages this Python lacks, and how to install them."""
+    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return (f"{listed} {'is' if len(names) == 1 else 'are'} not installed in this Python ({sys.executable}): "
+            "install the kit with `pip install -e .` in its folder, with this Python's pip (its venv activated)")
+
+
 def missing_tensorflow(error: ModuleNotFoundError) -> str | None:
     """The message for TensorFlow or Keras not being installed, if that is what `error` says; else None."""
     if (error.name or "").split(".")[0] not in ("tensorflow", "keras"):

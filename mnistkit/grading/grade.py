@@ -7,7 +7,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-import sys
 import threading
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from mnistkit.engine.processes import MEMORY_CAP, TREE_MEMORY_CAP, hold, isolate
 from mnistkit.grading.manifest import tampered_files
 from mnistkit.grading.results import ERROR, KIT_FAULT, TAMPERED, ResultCache, StepResult, cache_key, not_started
 from mnistkit.grading.verdict import JUDGE_MODULES, expected_tests, judge, pytest_command
+from mnistkit.learner import not_installed
 from mnistkit.steps import Step
 from mnistkit.template import is_stub
 
@@ -47,9 +47,7 @@ def missing_packages(step: Step) -> str | None:
     missing = [needed[name] for name in _missing(tuple(needed))]
     if not missing:
         return None
-    names = missing[0] if len(missing) == 1 else ", ".join(missing[:-1]) + " and " + missing[-1]
-    return (f"{names} {'is' if len(missing) == 1 else 'are'} not installed in this Python ({sys.executable}): "
-            "install the kit with `pip install -e .` in its folder, with this Python's pip (its venv activated)")
+    return not_installed(missing)
 
 
 def sandbox_fault() -> str | None:

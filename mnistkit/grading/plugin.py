@@ -33,11 +33,11 @@ import pytest  # noqa: E402
 # No __pycache__ folders in exercises/ and solutions/: `diff -r exercises solutions` stays clean.
 sys.dont_write_bytecode = True
 
-if importlib.util.find_spec("numpy") is None:  # Every check needs it: one line that says what to install.
-    raise pytest.UsageError(f"numpy is not installed in this Python ({sys.executable}), and the kit's checks need it: "
-                            "install the kit with `pip install -e .` in its folder, with this Python's pip (its venv activated)")
+from mnistkit.learner import LearnerCodeError, not_installed, without_tensorflow_noise  # noqa: E402
 
-from mnistkit.learner import LearnerCodeError, without_tensorflow_noise  # noqa: E402
+if importlib.util.find_spec("numpy") is None:  # Every check needs it: one line that says what to install.
+    raise pytest.UsageError(not_installed(["numpy"]))
+
 from mnistkit.grading.outcomes import FAIL, KIT_ERROR, LEARNER_ERROR, NOT_STARTED, PASS, SKIP, describe_failure  # noqa: E402
 from mnistkit.grading.verdict import SANDBOX_MODULES  # noqa: E402
 from mnistkit.steps import STEPS, Step, step_of_path  # noqa: E402
