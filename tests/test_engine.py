@@ -87,6 +87,7 @@ def test_a_shared_engine_that_cannot_start_is_given_up_when_it_ends(tmp_path):
                     spawn=lambda begin: failing)
     assert engine.ready.wait(STARTUP_SECONDS / 4), "still waiting for an engine whose process ended"
     assert not engine.usable(0)
+    failing.wait()
 
 
 def test_an_engine_that_hangs_up_is_replaced_by_a_cold_check(kit):

@@ -145,9 +145,9 @@ def test_a_learners_pytest_without_numpy_says_what_to_install(kit, tmp_path):
     only.mkdir()
     for name in modules_of_distributions("pytest", "pytest-timeout"):
         spec = importlib.util.find_spec(name)
-        source = Path(spec.origin)
-        (only / (source.parent.name if source.name == "__init__.py" else source.name)).symlink_to(
-            source.parent if source.name == "__init__.py" else source)
+        folders = list(spec.submodule_search_locations or [])  # A package's folder; a module's file otherwise.
+        source = Path(folders[0]) if folders else Path(spec.origin)
+        (only / source.name).symlink_to(source)
     bare = tmp_path / "bare"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(bare)], check=True, timeout=60)
     site = next(bare.glob("lib/python3*/site-packages"))
