@@ -9,6 +9,7 @@ import pytest
 from mnistkit.checks.messages import FirstProblem, Mistake, check, describe_array
 from mnistkit.checks.scaling import CALL, call, check_pixel_values, scaled
 
+
 @pytest.fixture(scope="module")
 def scale_pixels(step_function):
     return step_function("scale_pixels")
